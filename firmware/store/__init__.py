@@ -1,0 +1,1 @@
+"""The one owner of the schema: migrations, config models and their validation."""

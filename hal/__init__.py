@@ -1,0 +1,1 @@
+"""Hardware abstraction: the only code that touches line cards and the board."""
