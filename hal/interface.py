@@ -105,7 +105,9 @@ class AlarmChanged:
     at: float
 
 
-HalEvent = HookChanged | RingStarted | RingStopped | PolarityReversed | LoopCurrentDrop | AlarmChanged
+HalEvent = (
+    HookChanged | RingStarted | RingStopped | PolarityReversed | LoopCurrentDrop | AlarmChanged
+)
 
 
 class HalError(Exception):

@@ -1,0 +1,1 @@
+"""Automatic call distribution: agents, queues and the strategies that match them."""

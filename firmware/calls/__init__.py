@@ -1,0 +1,1 @@
+"""The call model: ports, calls, bridges and routes, between signaling and the applications."""

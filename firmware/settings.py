@@ -1,0 +1,116 @@
+"""The daemon's start-up settings (``centrala run --config FILE``), read from TOML.
+
+These are the few facts the box needs before it can open its database: where
+its data lives, where the control socket is, which card backend to drive. All
+call-center configuration lives in the store, edited in the web UI.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hal.interface import Law
+
+
+class SettingsError(ValueError):
+    """A start-up setting is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    backend: str = "sim"
+    fxs: int = 4
+    fxo: int = 2
+    law: Law = Law.ALAW
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    data_dir: Path = Path("var")
+    control_socket: Path | None = None
+    card: CardSettings = field(default_factory=CardSettings)
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "centrala.db"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.control_socket or self.data_dir / "control.sock"
+
+
+_BACKENDS = ("sim",)
+
+
+def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
+    """Check every key and value; relative paths are taken from ``base``."""
+    _only(raw, {"box", "card"}, "")
+    box = _table(raw, "box")
+    card = _table(raw, "card")
+    _only(box, {"data_dir", "control_socket"}, "box.")
+    _only(card, {"backend", "fxs", "fxo", "law"}, "card.")
+    data_dir = base / _str(box, "data_dir", "var", "box.")
+    socket = box.get("control_socket")
+    if socket is not None:
+        socket = base / _str(box, "control_socket", "", "box.")
+    backend = _str(card, "backend", "sim", "card.")
+    if backend not in _BACKENDS:
+        raise SettingsError(f"card.backend: {backend!r} is not one of {', '.join(_BACKENDS)}")
+    law_name = _str(card, "law", "alaw", "card.")
+    try:
+        law = Law(law_name)
+    except ValueError:
+        raise SettingsError(f"card.law: {law_name!r} is not 'alaw' or 'ulaw'") from None
+    return DaemonSettings(
+        data_dir=data_dir,
+        control_socket=socket,
+        card=CardSettings(
+            backend=backend,
+            fxs=_count(card, "fxs", 4),
+            fxo=_count(card, "fxo", 2),
+            law=law,
+        ),
+    )
+
+
+def load_settings(path: str | Path) -> DaemonSettings:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    return parse_settings(raw, path.parent)
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{key}: must be a table")
+    return value
+
+
+def _only(table: dict[str, Any], allowed: set[str], prefix: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise SettingsError(
+            f"{prefix}{unknown[0]}: unknown setting (known: {', '.join(sorted(allowed))})"
+        )
+
+
+def _str(table: dict[str, Any], key: str, default: str, prefix: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{prefix}{key}: must be a non-empty string")
+    return value
+
+
+def _count(table: dict[str, Any], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 64:
+        raise SettingsError(f"card.{key}: must be a whole number from 0 to 64")
+    return value
