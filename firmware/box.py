@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from firmware import __version__
+from firmware import __version__, sdnotify
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.manager import CallManager
 from firmware.control.server import CommandError, ControlServer, EventBus
@@ -167,14 +167,37 @@ class Box:
         self.card.close()
 
 
+    def healthy(self, last_ticks: int) -> bool:
+        """True while the media thread has ticked since ``last_ticks`` was read."""
+        return self.runner.ticks > last_ticks
+
+
+async def _keep_watchdog_fed(box: Box, interval: float) -> None:
+    """Ping systemd's watchdog only while media ticks advance: a stalled tick means restart."""
+    last = box.runner.ticks
+    while True:
+        await asyncio.sleep(interval)
+        if box.healthy(last):
+            sdnotify.notify("WATCHDOG=1")
+        else:
+            log.error("media tick stalled at %d; not feeding the watchdog", last)
+        last = box.runner.ticks
+
+
 async def run_daemon(settings: DaemonSettings, clock: Clock, stop: asyncio.Event) -> None:
     """The daemon until ``stop`` is set (systemd's SIGTERM, or Ctrl-C)."""
     box = Box(settings, clock)
     await box.start(threaded=True)
     log.info("centrala %s running; control socket %s", __version__, settings.socket_path)
+    sdnotify.notify("READY=1")
+    interval = sdnotify.watchdog_interval()
+    feeder = asyncio.create_task(_keep_watchdog_fed(box, interval)) if interval else None
     try:
         await stop.wait()
     finally:
+        sdnotify.notify("STOPPING=1")
+        if feeder is not None:
+            feeder.cancel()
         started = time.monotonic()
         await box.stop()
         log.info("stopped in %.1f s", time.monotonic() - started)
