@@ -17,7 +17,7 @@ from typing import Any
 from firmware import __version__, sdnotify
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.manager import CallManager
-from firmware.control.server import CommandError, ControlServer, EventBus
+from firmware.control import CommandTable, ControlServer, EventBus
 from firmware.ivr.prompts import PromptLibrary
 from firmware.media.engine import MediaEngine
 from firmware.media.runner import MediaRunner
@@ -62,6 +62,10 @@ class Box:
         self.commands = CardCommands(self.card, lambda msg: log.error("card: %s", msg))
         self.runner = MediaRunner(self.card, self.engine, self._deliver)
         self.manager: CallManager | None = None
+        self.commands_table = CommandTable()
+        self.commands_table.add("status", self._cmd_status)
+        self.commands_table.add("calls", self._cmd_calls)
+        self.commands_table.add("reload", self.reload)
 
     async def start(self, *, threaded: bool = True) -> None:
         """Open the store (seeding the default configuration on first start) and go live."""
@@ -88,7 +92,7 @@ class Box:
             self.writer.submit, self._publish, config.country,
         )
         self.manager.configure(config)
-        self.control = ControlServer(str(self.settings.socket_path), self.handle_command, self.bus)
+        self.control = ControlServer(str(self.settings.socket_path), self.commands_table, self.bus)
         await self.control.start()
         if threaded:
             self.runner.start()
@@ -118,21 +122,21 @@ class Box:
             self.runner.step()
             await asyncio.sleep(0)
 
-    async def handle_command(self, cmd: str, args: dict[str, Any]) -> dict[str, Any]:
-        """The control socket's commands."""
+    async def _cmd_status(self) -> dict[str, Any]:
+        return self.status()
+
+    async def _cmd_calls(self) -> dict[str, Any]:
+        assert self.manager is not None
+        return {"calls": self.manager.call_views(self.clock.now())}
+
+    async def reload(self) -> dict[str, Any]:
+        """Re-read the configuration the web UI wrote; calls in progress carry on."""
         assert self.manager is not None and self.store is not None
-        now = self.clock.now()
-        if cmd == "status":
-            return self.status()
-        if cmd == "calls":
-            return {"calls": self.manager.call_views(now)}
-        if cmd == "reload":
-            config = await self.store.load_config()
-            errors = self.manager.configure(config)
-            self.engine.set_country(config.country)
-            self.bus.publish({"type": "reloaded", "config_errors": errors})
-            return {"reloaded": True, "config_errors": errors}
-        raise CommandError(f"unknown command {cmd!r}; known: status, calls, reload, subscribe")
+        config = await self.store.load_config()
+        errors = self.manager.configure(config)
+        self.engine.set_country(config.country)
+        self._publish({"type": "reloaded", "config_errors": errors})
+        return {"reloaded": True, "config_errors": errors}
 
     def status(self) -> dict[str, Any]:
         assert self.manager is not None

@@ -238,6 +238,8 @@ class CallManager:
                     self._phone_hung_up(port, now)
                 case sig.OffHook():
                     self._publish({"type": "phone-offhook", "port": port.info.name})
+                case sig.DialTimeout():
+                    pass  # the phone hears congestion until it is hung up
                 case sig.Digits():
                     # Internal dialling arrives with the dial plan; until then the
                     # number is unobtainable.

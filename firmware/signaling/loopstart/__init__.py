@@ -1,0 +1,17 @@
+"""Analog loop-start signaling: the FXS port (a phone) and the FXO port (an exchange line)."""
+
+from firmware.signaling.loopstart.errors import ConfigError, LocalProtocolError, LoopStartError
+from firmware.signaling.loopstart.fxo import FxoConfig, FxoLine, FxoState
+from firmware.signaling.loopstart.fxs import FxsConfig, FxsLine, FxsState
+
+__all__ = [
+    "ConfigError",
+    "FxoConfig",
+    "FxoLine",
+    "FxoState",
+    "FxsConfig",
+    "FxsLine",
+    "FxsState",
+    "LocalProtocolError",
+    "LoopStartError",
+]

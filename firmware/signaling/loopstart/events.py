@@ -1,0 +1,167 @@
+"""Everything that comes out of the FXS and FXO machines.
+
+Outputs are of two kinds, told apart by their base class so the shell can route
+them without a table of names: an :class:`Action` is something the port must
+do (ring, play a tone, go off-hook), and an :class:`Event` is news for the calls
+layer (a phone went off-hook, a call is arriving). All are small immutable
+values, in the manner of h11's events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ToneName = Literal["dial", "busy", "congestion"]
+DisconnectReason = Literal["loop-current", "polarity", "tone"]
+
+DTMF_DIGITS = frozenset("0123456789*#ABCD")
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the port (HAL or media) must do now."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the calls layer must hear about."""
+
+
+Output = Action | Event
+
+
+# --- Actions of an FXS port ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartRing(Action):
+    """Ring the phone with ``cadence`` (on, off, on, off... seconds, repeating)."""
+
+    cadence: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class StopRing(Action):
+    """Stop ringing the phone."""
+
+
+@dataclass(frozen=True)
+class PlayTone(Action):
+    """Play a call-progress tone to the phone until :class:`StopTone` or another tone."""
+
+    name: ToneName
+
+
+@dataclass(frozen=True)
+class StopTone(Action):
+    """Stop the call-progress tone on the port."""
+
+
+# --- Actions of an FXO port ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetHook(Action):
+    """Seize the exchange line (True) or release it (False)."""
+
+    offhook: bool
+
+
+@dataclass(frozen=True)
+class SendDigits(Action):
+    """Send ``number`` as DTMF; the media layer answers with ``digits_sent`` when done."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class EnableCallerId(Action):
+    """Run (True) or stop (False) the on-hook caller ID receiver on the port."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class HookFlash(Action):
+    """Go on-hook for ``seconds`` and back, the exchange's signal for a transfer or hold."""
+
+    seconds: float
+
+
+# --- Events of an FXS port ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffHook(Event):
+    """The idle phone was lifted: an origination; the phone now hears dial tone."""
+
+
+@dataclass(frozen=True)
+class Digits(Event):
+    """The phone finished dialling ``number`` (``#`` or the interdigit timeout ended it)."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class DialTimeout(Event):
+    """The phone was lifted but nothing was dialled in time; it now hears congestion.
+
+    The port stays busy until :class:`HungUp`.
+    """
+
+
+@dataclass(frozen=True)
+class Flash(Event):
+    """The user flashed the hook during a call (a request to hold or transfer)."""
+
+
+@dataclass(frozen=True)
+class HungUp(Event):
+    """The phone went back on-hook for good; the port is free."""
+
+
+# --- Events of both ports -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answered(Event):
+    """FXS: the ringing phone was picked up. FXO: the called party of an outbound call answered."""
+
+
+# --- Events of an FXO port ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncomingCall(Event):
+    """The exchange is offering a call; caller ID fields are None when none was received."""
+
+    caller_number: str | None
+    caller_name: str | None
+    datetime: str | None
+
+
+@dataclass(frozen=True)
+class RingingStopped(Event):
+    """The caller gave up before the call was answered; the line is idle again."""
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    """The offered inbound call was answered: audio flows."""
+
+
+@dataclass(frozen=True)
+class FarEndDisconnected(Event):
+    """The exchange signalled that the far end hung up; the line is still seized.
+
+    The calls layer answers with ``hangup``.
+    """
+
+    reason: DisconnectReason
+
+
+@dataclass(frozen=True)
+class Released(Event):
+    """The line is back on-hook and idle after a hang-up from this side."""
