@@ -439,8 +439,8 @@ class CallManager:
         self._engine.reset(call.port)
         if line.call_id == call.id:
             line.call_id = None
-        if not by_caller:
-            self._apply(line, line.machine.hangup(now), now)
+        # Even when the far end left first, the line is still seized: release it.
+        self._apply(line, line.machine.hangup(now), now)
         if call.agent_port is not None:
             agent_port = self.ports[call.agent_port]
             self._engine.reset(call.agent_port)

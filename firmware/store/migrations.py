@@ -75,6 +75,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX queue_log_time ON queue_log(time);
     """,
+    # 2: queue members keep the order a linear queue hunts in; existing
+    # members keep the order they were added in.
+    """
+    ALTER TABLE queue_members ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    UPDATE queue_members SET position = rowid;
+    """,
 )
 
 

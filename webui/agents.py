@@ -1,0 +1,119 @@
+"""Agents: the people who answer queue calls, each on the phone of one FXS port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from firmware.store import sync
+from firmware.store.models import Agent, ConfigError, NotFoundError
+from webui.auth import login_required
+from webui.daemon_link import announce_saved
+from webui.db import get_db
+
+bp = Blueprint("agents", __name__, url_prefix="/agents")
+
+FIELDS = ("name", "extension", "port", "logged_in")
+
+
+def _form_data() -> dict[str, Any]:
+    # An unticked checkbox sends nothing, and the store reads a missing
+    # logged_in as "yes", so the answer is always sent explicitly.
+    return {
+        "name": request.form.get("name", ""),
+        "extension": request.form.get("extension", ""),
+        "port": request.form.get("port", ""),
+        "logged_in": "1" if request.form.get("logged_in") else "0",
+    }
+
+
+def _values(agent: Agent | None) -> dict[str, Any]:
+    if agent is None:
+        return {"name": "", "extension": "", "port": "", "logged_in": "1"}
+    return {
+        "name": agent.name,
+        "extension": agent.extension,
+        "port": agent.port,
+        "logged_in": "1" if agent.logged_in else "0",
+    }
+
+
+def _fxs_ports() -> list[str] | None:
+    ports = sync.card_ports(get_db())
+    return None if ports is None else [p for p in ports if p.startswith("fxs")]
+
+
+def _render_form(
+    agent: Agent | None, values: dict[str, Any], errors: dict[str, str]
+) -> ResponseReturnValue:
+    page = render_template(
+        "agents/form.html",
+        agent=agent,
+        values=values,
+        errors=errors,
+        ports=_fxs_ports(),
+        fields=FIELDS,
+    )
+    return page, 400 if errors else 200
+
+
+@bp.route("")
+@login_required
+def index() -> ResponseReturnValue:
+    """Every agent with its phone and whether queues ring it."""
+    return render_template("agents/list.html", agents=sync.list_agents(get_db()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create() -> ResponseReturnValue:
+    """Add an agent; a refused value is shown beside its field and nothing is saved."""
+    if request.method == "GET":
+        return _render_form(None, _values(None), {})
+    values = _form_data()
+    try:
+        agent = sync.save_agent(get_db(), values)
+    except ConfigError as exc:
+        return _render_form(None, values, {exc.field: exc.message})
+    announce_saved(f"Agent {agent.name} added.")
+    return redirect(url_for("agents.index"))
+
+
+@bp.route("/<int:agent_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(agent_id: int) -> ResponseReturnValue:
+    """Change an agent; a refused value is shown beside its field and nothing is saved."""
+    agent = sync.get_agent(get_db(), agent_id)
+    if agent is None:
+        abort(404)
+    if request.method == "GET":
+        return _render_form(agent, _values(agent), {})
+    values = _form_data()
+    try:
+        saved = sync.save_agent(get_db(), values, agent_id)
+    except NotFoundError:
+        abort(404)
+    except ConfigError as exc:
+        return _render_form(agent, values, {exc.field: exc.message})
+    announce_saved(f"Agent {saved.name} saved.")
+    return redirect(url_for("agents.index"))
+
+
+@bp.route("/<int:agent_id>/delete", methods=["POST"])
+@login_required
+def delete(agent_id: int) -> ResponseReturnValue:
+    """Remove an agent; it also leaves every queue it was in."""
+    agent = sync.get_agent(get_db(), agent_id)
+    if agent is None:
+        abort(404)
+    try:
+        sync.delete_agent(get_db(), agent_id)
+    except NotFoundError:
+        abort(404)
+    except ConfigError as exc:
+        flash(f"Agent {agent.name} was not deleted: {exc.message}", "error")
+        return redirect(url_for("agents.index"))
+    announce_saved(f"Agent {agent.name} deleted.")
+    return redirect(url_for("agents.index"))
