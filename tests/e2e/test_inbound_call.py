@@ -9,7 +9,6 @@ log say so.
 import asyncio
 
 import numpy as np
-import pytest
 
 from firmware.box import Box
 from firmware.media.dtmf import DtmfDetector
