@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--no-web", action="store_true", help="do not start the web UI")
     demo.add_argument("--seed", type=int, default=None, help="seed of the synthetic traffic")
 
+    # pri-dut parses its own flags (it must ignore unknown ones with a warning).
+    sub.add_parser("pri-dut", help="our ISDN PRI user side over $PRI_SOCKET (interop tests)")
+
     dsp = sub.add_parser("dsp", help="signal tools")
     dsp_sub = dsp.add_subparsers(dest="tool", required=True)
     dtmf = dsp_sub.add_parser("dtmf", help="print the DTMF digits in a WAV file")
@@ -34,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     cid = dsp_sub.add_parser("cid", help="print the caller-ID messages in a WAV file as JSON")
     cid.add_argument("file")
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["pri-dut"]:
+        from firmware.pri.dut import pri_dut_main
+
+        return pri_dut_main(argv[1:])
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
