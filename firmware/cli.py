@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     # pri-dut parses its own flags (it must ignore unknown ones with a warning).
     sub.add_parser("pri-dut", help="our ISDN PRI user side over $PRI_SOCKET (interop tests)")
 
+    # simulate parses its own arguments too: SCENARIO.yaml [--json].
+    sub.add_parser("simulate", help="run the ACD on a scenario in virtual time, print KPIs")
+
     dsp = sub.add_parser("dsp", help="signal tools")
     dsp_sub = dsp.add_subparsers(dest="tool", required=True)
     dtmf = dsp_sub.add_parser("dtmf", help="print the DTMF digits in a WAV file")
@@ -42,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.pri.dut import pri_dut_main
 
         return pri_dut_main(argv[1:])
+    if argv[:1] == ["simulate"]:
+        from firmware.simulator.cli import simulate_main
+
+        return simulate_main(argv[1:])
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

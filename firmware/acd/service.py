@@ -186,41 +186,54 @@ class Acd:
 
     # -- decisions -----------------------------------------------------
     def dispatch(self, now: float) -> None:
-        """Offer every queue's head caller to the free agents its strategy picks."""
+        """Offer waiting callers, in queue order, to the free agents their strategy picks.
+
+        Every waiting caller is considered, not just the head one: while the
+        first caller's agent is still picking up, the next caller can already
+        ring another free agent (otherwise one slow answer holds up the queue).
+        """
         for queue_name, line in self.waiting.items():
             config = self.queues.get(queue_name)
             if config is None or not line:
-                continue
-            entry = line[0]
-            if entry.ringing or entry.not_before > now:
                 continue
             free = [
                 self.agents[m]
                 for m in config.members
                 if m in self.agents and self.agents[m].available
             ]
-            # A phone that cannot ring now (off-hook, alarm) is passed over for this
-            # attempt, and the strategy asked again among the rest.
-            while free and not entry.ringing:
-                picks = choose(
-                    config.strategy, queue_name, config.members, free, entry.tried,
-                    self._memory, self._rng,
-                )
-                for agent in picks:
-                    free.remove(agent)
-                    if not self._line.ring_agent(agent, entry.call_id):
-                        continue
-                    agent.set_state(AgentState.RINGING, now)
-                    entry.ringing.add(agent.name)
-                    entry.tried.add(agent.name)
-                    self._queue_log(entry.call_id, queue_name, agent.name, "ring", "")
-                    self._publish_agent(agent)
-            if entry.ringing:
-                entry.ring_timer = self._timers.call_at(
-                    now + config.ring_timeout, lambda t, e=entry: self._ring_timeout(e, t)
-                )
-            if len(entry.tried) >= len([m for m in config.members if m in self.agents]):
-                entry.tried.clear()  # every member had a turn: start a new round
+            for entry in list(line):
+                if not free:
+                    break
+                if entry.ringing or entry.not_before > now:
+                    continue
+                self._offer(entry, config, free, now)
+
+    def _offer(
+        self, entry: QueueEntry, config: Queue, free: list[AgentRuntime], now: float
+    ) -> None:
+        """Ring agents from ``free`` for ``entry``; those tried are removed from ``free``."""
+        # A phone that cannot ring now (off-hook, alarm) is passed over for this
+        # attempt, and the strategy asked again among the rest.
+        while free and not entry.ringing:
+            picks = choose(
+                config.strategy, entry.queue, config.members, free, entry.tried,
+                self._memory, self._rng,
+            )
+            for agent in picks:
+                free.remove(agent)
+                if not self._line.ring_agent(agent, entry.call_id):
+                    continue
+                agent.set_state(AgentState.RINGING, now)
+                entry.ringing.add(agent.name)
+                entry.tried.add(agent.name)
+                self._queue_log(entry.call_id, entry.queue, agent.name, "ring", "")
+                self._publish_agent(agent)
+        if entry.ringing:
+            entry.ring_timer = self._timers.call_at(
+                now + config.ring_timeout, lambda t, e=entry: self._ring_timeout(e, t)
+            )
+        if len(entry.tried) >= len([m for m in config.members if m in self.agents]):
+            entry.tried.clear()  # every member had a turn: start a new round
 
     def _ring_timeout(self, entry: QueueEntry, now: float) -> None:
         if self._entries.get(entry.call_id) is not entry:

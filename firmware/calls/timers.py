@@ -10,17 +10,16 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
-@dataclass(order=True)
+@dataclass
 class TimerHandle:
     """A scheduled callback; :meth:`cancel` it to stop it from running."""
 
     when: float
-    seq: int
-    callback: Callable[[float], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    callback: Callable[[float], None]
+    cancelled: bool = False
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -30,24 +29,26 @@ class Timers:
     """A heap of callbacks keyed by due time; each callback receives ``now``."""
 
     def __init__(self) -> None:
-        self._heap: list[TimerHandle] = []
+        # (when, seq, handle) tuples: comparing tuples is much cheaper than
+        # comparing dataclasses, and seq keeps equal times in scheduling order.
+        self._heap: list[tuple[float, int, TimerHandle]] = []
         self._seq = itertools.count()
 
     def call_at(self, when: float, callback: Callable[[float], None]) -> TimerHandle:
-        handle = TimerHandle(when, next(self._seq), callback)
-        heapq.heappush(self._heap, handle)
+        handle = TimerHandle(when, callback)
+        heapq.heappush(self._heap, (when, next(self._seq), handle))
         return handle
 
     def next_deadline(self) -> float | None:
-        while self._heap and self._heap[0].cancelled:
+        while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
-        return self._heap[0].when if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def run_due(self, now: float) -> int:
         """Run every callback due by ``now``, in due order; returns how many ran."""
         ran = 0
-        while self._heap and self._heap[0].when <= now:
-            handle = heapq.heappop(self._heap)
+        while self._heap and self._heap[0][0] <= now:
+            _, _, handle = heapq.heappop(self._heap)
             if handle.cancelled:
                 continue
             handle.cancelled = True

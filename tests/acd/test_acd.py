@@ -192,3 +192,18 @@ def test_unknown_queue_is_refused():
     w = World()
     with pytest.raises(KeyError):
         w.acd.enqueue("c1", "billing", w.now, None)
+
+
+def test_next_caller_rings_a_free_agent_while_the_first_agent_picks_up():
+    w = World()
+    w.acd.enqueue("c1", "sales", w.now, None)
+    w.acd.enqueue("c2", "sales", w.now, None)
+    w.acd.enqueue("c3", "sales", w.now, None)
+    assert sorted(w.line.rung) == [("a1", "c1"), ("a2", "c2"), ("a3", "c3")]
+
+
+def test_callers_are_offered_in_queue_order_when_agents_are_scarce():
+    w = World(agents=("a1",))
+    w.acd.enqueue("c1", "sales", w.now, None)
+    w.acd.enqueue("c2", "sales", w.now, None)
+    assert w.line.rung == [("a1", "c1")]

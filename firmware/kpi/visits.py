@@ -1,0 +1,97 @@
+"""A call's pass through a queue, rebuilt from the queue log's events.
+
+The ACD logs steps (enter, ring, answer, abandon, exit-timeout, complete);
+the figures need the pass as one piece: when the caller entered, how it left
+the queue, and when the conversation ended.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from firmware.store.models import QueueEvent, QueueLogEntry
+
+
+class Outcome(enum.StrEnum):
+    """How a caller left the queue."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMED_OUT = "timed-out"
+
+
+@dataclass(frozen=True)
+class QueueVisit:
+    """One call's pass through one queue; times are the queue log's clock.
+
+    ``left`` is the time of the answer, abandon or exit-timeout (None while the
+    caller is still waiting); ``ended`` is the time of the ``complete`` event
+    of an answered call (None while it is still connected).
+    """
+
+    call_id: str
+    queue: str
+    entered: float
+    outcome: Outcome | None = None
+    left: float | None = None
+    agent: str | None = None
+    ended: float | None = None
+
+    @property
+    def wait(self) -> float | None:
+        """Seconds from entering the queue to leaving it (None while still waiting)."""
+        return None if self.left is None else self.left - self.entered
+
+    @property
+    def talk(self) -> float | None:
+        """Seconds connected to the agent (None unless answered and ended)."""
+        if self.outcome is not Outcome.ANSWERED or self.left is None or self.ended is None:
+            return None
+        return self.ended - self.left
+
+
+_LEAVING = {
+    QueueEvent.ANSWER: Outcome.ANSWERED,
+    QueueEvent.ABANDON: Outcome.ABANDONED,
+    QueueEvent.EXIT_TIMEOUT: Outcome.TIMED_OUT,
+}
+
+
+def queue_visits(log: Iterable[QueueLogEntry]) -> list[QueueVisit]:
+    """Every pass through a queue that the log shows entering, in order of entering.
+
+    Events of a pass whose ``enter`` is not in the log (it entered before the
+    log's window) are ignored, as are events that contradict the pass so far
+    (an answer after an abandon), so a cut or damaged log gives figures for
+    what it does show rather than an error.
+    """
+    entries = sorted(log, key=lambda entry: entry.time)  # stable: same-time order kept
+    visits: list[QueueVisit] = []
+    open_visit: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        key = (entry.call_id, entry.queue)
+        if entry.event is QueueEvent.ENTER:
+            open_visit[key] = len(visits)
+            visits.append(QueueVisit(entry.call_id, entry.queue, entry.time))
+            continue
+        index = open_visit.get(key)
+        if index is None:
+            continue
+        visit = visits[index]
+        outcome = _LEAVING.get(entry.event)
+        if outcome is not None and visit.outcome is None:
+            visits[index] = QueueVisit(
+                visit.call_id, visit.queue, visit.entered, outcome, entry.time,
+                entry.agent if outcome is Outcome.ANSWERED else None,
+            )
+            if outcome is not Outcome.ANSWERED:
+                del open_visit[key]
+        elif entry.event is QueueEvent.COMPLETE and visit.outcome is Outcome.ANSWERED:
+            visits[index] = QueueVisit(
+                visit.call_id, visit.queue, visit.entered, visit.outcome, visit.left,
+                visit.agent, entry.time,
+            )
+            del open_visit[key]
+    return visits
