@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/centrala demo
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check --no-cache .
 	$(PY) -m pytest
 
 test-slow: $(STAMP)

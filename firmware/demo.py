@@ -20,13 +20,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hal.sim.card import SimCard
-from hal.sim.pstn import SimPstnCall
-
 from firmware.box import Box
 from firmware.settings import CardSettings, DaemonSettings
 from hal.clock import MonotonicClock
+from hal.sim.card import SimCard
 from hal.sim.phone import SimPhone
+from hal.sim.pstn import SimPstnCall
 
 FIRST_NAMES = ("Anna", "Jan", "Marta", "Piotr", "Ewa", "Tomasz", "Zofia", "Adam", "Kasia")
 LAST_NAMES = ("Nowak", "Kowalski", "Wiśniewska", "Wójcik", "Kamińska", "Lewandowski")
