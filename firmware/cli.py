@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the daemon, as systemd starts it")
     run.add_argument("--config", required=True, help="TOML file with the start-up settings")
 
+    console = sub.add_parser("console", help="the serial console on a UART")
+    console.add_argument("--config", required=True, help="the daemon's TOML settings file")
+    console.add_argument("--port", default="/dev/ttyS0", help="serial port (default /dev/ttyS0)")
+    console.add_argument("--baud", type=int, default=115200, help="speed (default 115200)")
+
     demo = sub.add_parser("demo", help="the whole box on simulated hardware, with traffic")
     demo.add_argument("--data", default="var", help="state directory (default ./var)")
     demo.add_argument("--port", type=int, default=8080, help="web UI port (default 8080)")
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         return dtmf_command(args.file) if args.tool == "dtmf" else cid_command(args.file)
     if args.command == "run":
         return _run(args.config)
+    if args.command == "console":
+        return _console(args.config, args.port, args.baud)
     return _demo(Path(args.data), args.port, not args.no_web, args.seed)
 
 
@@ -74,6 +81,32 @@ def _run(config: str) -> int:
         print(f"centrala: bad settings: {exc}", file=sys.stderr)
         return 2
     return asyncio.run(_until_signalled(lambda stop: run_daemon(settings, MonotonicClock(), stop)))
+
+
+def _console(config: str, port: str, baud: int) -> int:
+    import threading
+
+    from firmware.console.commands import CommandContext
+    from firmware.console.port import serve
+    from firmware.settings import SettingsError, load_settings
+    from hal.clock import MonotonicClock
+
+    try:
+        settings = load_settings(config)
+    except SettingsError as exc:
+        print(f"centrala: bad settings: {exc}", file=sys.stderr)
+        return 2
+    context = CommandContext(str(settings.database), str(settings.socket_path))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        serve(port, context, MonotonicClock(), stop, baud)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"centrala: cannot open {port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _demo(data: Path, port: int, web: bool, seed: int | None) -> int:

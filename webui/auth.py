@@ -35,15 +35,19 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from firmware.store import sync
+from firmware.store.admin import (
+    MIN_PASSWORD_LENGTH,
+    PasswordError,
+    password_is_set,
+    password_matches,
+    set_password,
+)
 from hal.clock import Clock
 from webui.db import get_db
 
-PASSWORD_SETTING = "admin_password_hash"
 TOKEN_SETTING = "api_token_hash"
-MIN_PASSWORD_LENGTH = 10
 SETUP_FIRST = "set the admin password in the web UI first"
 SESSION_USER = "user"
 ADMIN = "admin"
@@ -51,30 +55,6 @@ ADMIN = "admin"
 bp = Blueprint("auth", __name__)
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-class PasswordError(ValueError):
-    """A new admin password was refused; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def check_new_password(password: str, confirm: str) -> None:
-    """Refuse a password too short to resist guessing, or one typed differently twice."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordError(
-            "password", f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
-    if password != confirm:
-        raise PasswordError("confirm", "The two passwords are not the same.")
-
-
-def password_is_set(conn: sqlite3.Connection) -> bool:
-    """Whether the admin has chosen a password yet (nothing works until then)."""
-    return sync.get_setting(conn, PASSWORD_SETTING) is not None
 
 
 @dataclass
@@ -231,11 +211,10 @@ def setup() -> ResponseReturnValue:
         password = request.form.get("password", "")
         confirm = request.form.get("confirm", "")
         try:
-            check_new_password(password, confirm)
+            set_password(conn, password, confirm)
         except PasswordError as exc:
             errors[exc.field] = exc.message
         else:
-            sync.set_setting(conn, PASSWORD_SETTING, generate_password_hash(password))
             session.clear()
             session[SESSION_USER] = ADMIN
             flash("The admin password is set. Keep it somewhere safe.", "success")
@@ -260,9 +239,8 @@ def login() -> ResponseReturnValue:
             )
             status = 429
         else:
-            stored = sync.get_setting(get_db(), PASSWORD_SETTING)
             password = request.form.get("password", "")
-            if stored and check_password_hash(str(stored), password):
+            if password_matches(get_db(), password):
                 throttle().record_success(address)
                 target = _safe_next(request.args.get("next"))
                 session.clear()

@@ -1,0 +1,1 @@
+"""The serial console: provision and inspect a box over its UART, with no network."""
