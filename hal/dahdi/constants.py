@@ -1,0 +1,126 @@
+"""DAHDI ioctl numbers, constants and struct layouts, generated from dahdi/user.h.
+
+DAHDI version: 1:2.11.1.0.20170917~dfsg-8.4 (Debian dahdi-source).
+Generated on x86_64 by ``python -m hal.dahdi.gen_constants``, which
+compiles hal/dahdi/constants_probe.c against the header and records what it prints.
+Do not edit by hand; run the generator again after a DAHDI upgrade. The structs used
+hold only int, __u32 and char fields, so sizes and offsets are the same on every
+Linux ABI the box runs on (x86_64, arm64, armhf).
+"""
+
+# ruff: noqa: E501
+
+# ioctl requests
+DAHDI_SPECIFY = 0x4004DA26
+DAHDI_GET_BLOCKSIZE = 0x8004DA01
+DAHDI_SET_BLOCKSIZE = 0x4004DA01
+DAHDI_SETLAW = 0x4004DA27
+DAHDI_GET_PARAMS = 0xC088DA05
+DAHDI_SET_PARAMS = 0x4088DA05
+DAHDI_HOOK = 0x4004DA07
+DAHDI_GETEVENT = 0x8004DA08
+DAHDI_GETGAINS = 0xC204DA10
+DAHDI_SETGAINS = 0x4204DA10
+DAHDI_ECHOCANCEL_PARAMS = 0x4008DA21
+DAHDI_SETCADENCE = 0x4040DA2A
+DAHDI_SPANSTAT = 0xC13ADA0A
+DAHDI_FLUSH = 0x4004DA03
+DAHDI_GET_BUFINFO = 0x8018DA1B
+DAHDI_SET_BUFINFO = 0x4018DA1B
+
+# constants
+ELAST = 500
+DAHDI_ONHOOK = 0
+DAHDI_OFFHOOK = 1
+DAHDI_WINK = 2
+DAHDI_FLASH = 3
+DAHDI_START = 4
+DAHDI_RING = 5
+DAHDI_RINGOFF = 6
+DAHDI_LAW_DEFAULT = 0
+DAHDI_LAW_MULAW = 1
+DAHDI_LAW_ALAW = 2
+DAHDI_FLUSH_READ = 1
+DAHDI_FLUSH_WRITE = 2
+DAHDI_FLUSH_BOTH = 3
+DAHDI_FLUSH_EVENT = 4
+DAHDI_FLUSH_ALL = 7
+DAHDI_MAX_CADENCE = 16
+DAHDI_MAX_ECHOCANPARAMS = 8
+DAHDI_MAX_BLOCKSIZE = 8192
+DAHDI_MAX_NUM_BUFS = 32
+DAHDI_MAX_EVENTSIZE = 64
+DAHDI_POLICY_IMMEDIATE = 0
+DAHDI_EVENT_NONE = 0
+DAHDI_EVENT_ONHOOK = 1
+DAHDI_EVENT_RINGOFFHOOK = 2
+DAHDI_EVENT_WINKFLASH = 3
+DAHDI_EVENT_ALARM = 4
+DAHDI_EVENT_NOALARM = 5
+DAHDI_EVENT_ABORT = 6
+DAHDI_EVENT_OVERRUN = 7
+DAHDI_EVENT_BADFCS = 8
+DAHDI_EVENT_DIALCOMPLETE = 9
+DAHDI_EVENT_RINGERON = 10
+DAHDI_EVENT_RINGEROFF = 11
+DAHDI_EVENT_HOOKCOMPLETE = 12
+DAHDI_EVENT_BITSCHANGED = 13
+DAHDI_EVENT_PULSE_START = 14
+DAHDI_EVENT_POLARITY = 17
+DAHDI_EVENT_RINGBEGIN = 18
+DAHDI_EVENT_EC_DISABLED = 19
+DAHDI_EVENT_REMOVED = 20
+DAHDI_EVENT_READ_OVERRUN = 29
+DAHDI_EVENT_WRITE_UNDERRUN = 30
+DAHDI_EVENT_PULSEDIGIT = 65536
+DAHDI_EVENT_DTMFDOWN = 131072
+DAHDI_EVENT_DTMFUP = 262144
+DAHDI_SIG_NONE = 0
+DAHDI_SIG_FXSLS = 8193
+DAHDI_SIG_FXSGS = 8194
+DAHDI_SIG_FXSKS = 8196
+DAHDI_SIG_FXOLS = 4104
+DAHDI_SIG_FXOGS = 4112
+DAHDI_SIG_FXOKS = 4128
+DAHDI_SIG_EM = 64
+DAHDI_SIG_CLEAR = 128
+DAHDI_SIG_HDLCRAW = 384
+DAHDI_SIG_HDLCFCS = 896
+DAHDI_SIG_HARDHDLC = 524416
+DAHDI_SIG_CAS = 32768
+DAHDI_SIG_BROKEN = -2147483648
+DAHDI_ALARM_NONE = 0
+DAHDI_ALARM_RECOVER = 1
+DAHDI_ALARM_LOOPBACK = 2
+DAHDI_ALARM_YELLOW = 4
+DAHDI_ALARM_RED = 8
+DAHDI_ALARM_BLUE = 16
+DAHDI_ALARM_NOTOPEN = 32
+DAHDI_ALARM_LOS = 256
+DAHDI_ALARM_LFA = 512
+DAHDI_ALARM_LMFA = 1024
+DAHDI_CONFIG_AMI = 64
+DAHDI_CONFIG_B8ZS = 128
+DAHDI_CONFIG_D4 = 16
+DAHDI_CONFIG_ESF = 32
+DAHDI_CONFIG_CCS = 256
+DAHDI_CONFIG_HDB3 = 512
+DAHDI_CONFIG_CRC4 = 1024
+
+# struct sizes (bytes)
+SIZEOF_DAHDI_PARAMS = 136
+SIZEOF_DAHDI_GAINS = 516
+SIZEOF_DAHDI_ECHOCANPARAMS = 8
+SIZEOF_DAHDI_ECHOCANPARAM = 20
+SIZEOF_DAHDI_RING_CADENCE = 64
+SIZEOF_DAHDI_BUFFERINFO = 24
+SIZEOF_DAHDI_SPANINFO = 314
+
+# struct field offsets (bytes)
+OFFSETS_DAHDI_PARAMS = {"channo": 0, "spanno": 4, "chanpos": 8, "sigtype": 12, "sigcap": 16, "rxisoffhook": 20, "rxbits": 24, "txbits": 28, "txhooksig": 32, "rxhooksig": 36, "curlaw": 40, "idlebits": 44, "name": 48, "prewinktime": 88, "preflashtime": 92, "winktime": 96, "flashtime": 100, "starttime": 104, "rxwinktime": 108, "rxflashtime": 112, "debouncetime": 116, "pulsebreaktime": 120, "pulsemaketime": 124, "pulseaftertime": 128, "chan_alarms": 132}
+OFFSETS_DAHDI_GAINS = {"chan": 0, "rxgain": 4, "txgain": 260}
+OFFSETS_DAHDI_ECHOCANPARAMS = {"tap_length": 0, "param_count": 4}
+OFFSETS_DAHDI_ECHOCANPARAM = {"name": 0, "value": 16}
+OFFSETS_DAHDI_RING_CADENCE = {"ringcadence": 0}
+OFFSETS_DAHDI_BUFFERINFO = {"txbufpolicy": 0, "rxbufpolicy": 4, "numbufs": 8, "bufsize": 12, "readbufs": 16, "writebufs": 20}
+OFFSETS_DAHDI_SPANINFO = {"spanno": 0, "name": 4, "desc": 24, "alarms": 64, "txlevel": 68, "rxlevel": 72, "bpvcount": 76, "crc4count": 80, "ebitcount": 84, "fascount": 88, "fecount": 92, "cvcount": 96, "becount": 100, "prbs": 104, "errsec": 108, "irqmisses": 112, "syncsrc": 116, "numchans": 120, "totalchans": 124, "totalspans": 128, "lbo": 132, "lineconfig": 136, "lboname": 140, "location": 180, "manufacturer": 220, "devicetype": 260, "irq": 300, "linecompat": 304, "spantype": 308}
