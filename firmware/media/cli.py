@@ -13,8 +13,9 @@ import sys
 
 import numpy as np
 
+from firmware.media.cid_dtmf import find_dtmf_caller_id
 from firmware.media.dtmf import DtmfDetector
-from firmware.media.fsk import decode_caller_id
+from firmware.media.fsk import find_messages
 from firmware.media.prompts import PromptError, load_prompt
 from hal.interface import FRAME_SAMPLES, SAMPLE_RATE
 
@@ -46,10 +47,12 @@ def dtmf_command(path: str) -> int:
 
 
 def cid_command(path: str) -> int:
-    """Print one JSON object per caller ID message in the WAV file at ``path``."""
+    """Print one JSON object per caller ID message (FSK or DTMF) in the WAV file, in order."""
     samples = _read(path)
     if samples is None:
         return 2
-    for cid in decode_caller_id(samples, SAMPLE_RATE):
+    found = [(m.start / SAMPLE_RATE, m.caller_id) for m in find_messages(samples, SAMPLE_RATE)]
+    found += find_dtmf_caller_id(samples, SAMPLE_RATE)
+    for _, cid in sorted(found, key=lambda item: item[0]):
         print(json.dumps({"number": cid.number, "name": cid.name, "datetime": cid.datetime}))
     return 0

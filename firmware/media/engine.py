@@ -1,38 +1,69 @@
 """The media engine: one call of :meth:`MediaEngine.tick` is 20 ms of audio for every port.
 
 A tick decodes the G.711 frames of all channels as one array, runs DTMF detection
-on all of them at once, feeds the caller ID receivers that are switched on, builds
-what each channel sends (its bridge partner's audio, or the tone, prompt or digits it
-is playing), and encodes everything back to G.711. Channels with nothing to send
-carry G.711 silence.
+on all of them at once, feeds the caller ID receivers that are switched on (FSK and
+DTMF caller ID), builds what each channel sends (its bridge partner's audio, the
+monitoring and conference mixes, or the tone, prompt, digits or caller ID it is
+playing), taps the recorded channels, and encodes everything back to G.711.
+Channels with nothing to send carry G.711 silence.
 
 Commands come from other threads (the asyncio loop, the control socket); they are
 checked at once, so a bad request raises :class:`MediaError` in the caller and
 changes nothing, and are then queued and applied at the start of the next tick, so
-the tick never sees a half-made change.
+the tick never sees a half-made change. Monitoring and conferences are planned in
+the caller's thread (under a lock, so two callers cannot both take the last seat of
+a conference) and the tick only swaps in the finished mixing matrix.
+
+The common tick (bridges, tones, prompts, detection) pays for the other features
+only a few empty-collection tests.
 """
 
 from __future__ import annotations
 
 import enum
+import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
+from firmware.media.cid_dtmf import DtmfCallerIdCollector, encode_dtmf_caller_id
 from firmware.media.dtmf import DtmfDetector, DtmfError, generate_dtmf
 from firmware.media.events import (
     CallerIdReceived,
+    CallerIdSent,
     DigitDetected,
     DigitsSent,
     MediaEvent,
+    OffhookCallerIdFinished,
     PromptFinished,
+    RecordingFinished,
 )
-from firmware.media.fsk import CallerIdReceiver
+from firmware.media.fsk import (
+    ACK_DIGITS,
+    ACK_TO_DATA_SECONDS,
+    ACK_WINDOW_SECONDS,
+    DT_AS_GAP_SECONDS,
+    RP_AS_GAP_SECONDS,
+    CallerId,
+    CallerIdError,
+    CallerIdReceiver,
+    dual_tone_alert,
+    encode_caller_id,
+    offhook_alert,
+)
+from firmware.media.mixing import MixError, MixMatrix, MixPlan, MonitorMode
+from firmware.media.recording import ChannelRecording, RecordingError, RecordingSink
 from firmware.media.tones import COUNTRIES, DEFAULT_COUNTRY, render_tone, tone_spec
 from hal import g711
 from hal.interface import FRAME_SAMPLES, SAMPLE_RATE, Law
+
+# The detector confirms a digit some 40 ms after it begins and the tick adds up to
+# 20 ms; a CAS acknowledgement that began right at the end of the window is still
+# waited for this long before the handshake is given up.
+_ACK_CONFIRM_SECONDS = 0.08
 
 
 class MediaError(Exception):
@@ -45,6 +76,10 @@ class PlayoutKind(enum.Enum):
     TONE = "tone"  # loops until stopped
     PROMPT = "prompt"  # plays once, then PromptFinished
     DIGITS = "digits"  # plays once, then DigitsSent
+    CALLER_ID = "caller_id"  # on-hook caller ID: plays once, then CallerIdSent
+    ALERT = "alert"  # the SAS/CAS of a call-waiting handshake; then the wait for its ack
+    HOLD = "hold"  # silence while the handshake waits for the phone's ack
+    OFFHOOK_CALLER_ID = "offhook_caller_id"  # acknowledged: plays once, then the event
 
 
 @dataclass
@@ -57,10 +92,52 @@ class _Playout:
     position: int = 0
 
 
-class MediaEngine:
-    """DTMF, caller ID, tones, prompts and two-party bridges for ``n_channels`` ports."""
+class HandshakeState(enum.Enum):
+    """Where a call-waiting caller ID handshake is (EN 300 659-2, GR-30 off-hook)."""
 
-    def __init__(self, n_channels: int, law: Law, country: str = DEFAULT_COUNTRY) -> None:
+    ALERTING = "alerting"  # the SAS/CAS is playing
+    AWAITING_ACK = "awaiting_ack"  # silence; the phone must answer with a DTMF digit
+    SENDING = "sending"  # acknowledged; the FSK is playing
+
+
+@dataclass
+class _Handshake:
+    """A channel's call-waiting caller ID in progress; owned by the tick thread."""
+
+    standard: str
+    data: np.ndarray  # what to send once acknowledged
+    state: HandshakeState = HandshakeState.ALERTING
+    alert_end: float = 0.0
+
+
+@dataclass
+class _CallerIdListener:
+    """A line's caller ID receivers: FSK from the audio, DTMF from the detected digits."""
+
+    fsk: CallerIdReceiver = field(default_factory=lambda: CallerIdReceiver(SAMPLE_RATE))
+    dtmf: DtmfCallerIdCollector = field(default_factory=DtmfCallerIdCollector)
+
+
+CallerIdStandard = Literal["etsi", "bell", "dtmf"]
+Alerting = Literal["dt-as", "rp-as"]
+Mode = Literal["listen", "whisper", "barge"]
+
+
+class MediaEngine:
+    """DTMF, caller ID, tones, prompts, bridges, monitoring, conferences and recording.
+
+    ``recording_sink`` receives recorded audio (see :mod:`firmware.media.recording`);
+    without one, :meth:`start_recording` is refused.
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        law: Law,
+        country: str = DEFAULT_COUNTRY,
+        *,
+        recording_sink: RecordingSink | None = None,
+    ) -> None:
         if n_channels < 1:
             raise MediaError(f"the engine needs at least one channel, not {n_channels}")
         if not isinstance(law, Law):
@@ -72,11 +149,20 @@ class MediaEngine:
         self._commands: deque[Callable[[], None]] = deque()
         self._partner = np.full(n_channels, -1, dtype=np.int64)
         self._playing: dict[int, _Playout] = {}
-        self._cid: dict[int, CallerIdReceiver] = {}
+        self._cid: dict[int, _CallerIdListener] = {}
         self._tone_cache: dict[tuple[str, str], np.ndarray] = {}
         self._out = np.zeros((n_channels, FRAME_SAMPLES), dtype=np.int16)
         self._ramp = np.arange(FRAME_SAMPLES, dtype=np.int64)
         self._index = np.zeros(FRAME_SAMPLES, dtype=np.int64)
+        self._handshakes: dict[int, _Handshake] = {}
+        # Planned in the callers' threads under the lock; the tick sees only _mix.
+        self._lock = threading.Lock()
+        self._plan = MixPlan()
+        self._mix: MixMatrix | None = None
+        self._sink = recording_sink
+        self._recording_keys: dict[str, int] = {}  # callers' view: key -> channel
+        self._recordings: dict[str, ChannelRecording] = {}  # the tick's view
+        self._finishing: dict[str, int] = {}  # stopped, file not yet complete: key -> channel
 
     # -- commands (any thread) ------------------------------------------------------
 
@@ -130,15 +216,34 @@ class MediaEngine:
     def stop_playout(self, ch: int) -> None:
         """Stop whatever ``ch`` plays; its bridge audio, if any, resumes."""
         ch = self._check_channel(ch)
-        self._commands.append(lambda: self._playing.pop(ch, None))
+
+        def apply() -> None:
+            self._playing.pop(ch, None)
+            self._handshakes.pop(ch, None)
+
+        self._commands.append(apply)
 
     def bridge(self, a: int, b: int) -> None:
-        """Connect ``a`` and ``b`` both ways, breaking any bridge either was in."""
+        """Connect ``a`` and ``b`` both ways, breaking any bridge either was in.
+
+        Either channel leaves its conference and stops supervising a call; a call
+        that is being monitored stays monitored.
+        """
         a = self._check_channel(a)
         b = self._check_channel(b)
         if a == b:
             raise MediaError(f"cannot bridge channel {a} to itself")
-        self._commands.append(lambda: self._apply_bridge(a, b))
+        with self._lock:
+            for ch in (a, b):
+                self._plan.leave(ch)
+                self._plan.stop_monitor(ch)
+            mix = self._plan.matrix(FRAME_SAMPLES)
+
+            def apply() -> None:
+                self._apply_bridge(a, b)
+                self._mix = mix
+
+            self._commands.append(apply)
 
     def unbridge(self, ch: int) -> None:
         """Break ``ch``'s bridge, for both ends."""
@@ -151,9 +256,210 @@ class MediaEngine:
         self._commands.append(lambda: self._apply_caller_id(ch, on))
 
     def reset(self, ch: int) -> None:
-        """Return ``ch`` to idle: no playout, no bridge, fresh detectors, caller ID off."""
+        """Return ``ch`` to idle: no playout, no bridge, fresh detectors, caller ID off.
+
+        ``ch`` also leaves its conference and any monitoring (as supervisor or as a
+        party of the monitored call), and its recordings end (each then reports
+        :class:`RecordingFinished`), as a hang-up should.
+        """
         ch = self._check_channel(ch)
-        self._commands.append(lambda: self._apply_reset(ch))
+        with self._lock:
+            self._plan.release(ch)
+            mix = self._plan.matrix(FRAME_SAMPLES)
+            for key in [k for k, c in self._recording_keys.items() if c == ch]:
+                del self._recording_keys[key]
+
+            def apply() -> None:
+                self._apply_reset(ch)
+                self._mix = mix
+
+            self._commands.append(apply)
+
+    # -- caller ID to phones (FXS) ----------------------------------------------------
+
+    def send_caller_id(
+        self,
+        ch: int,
+        caller_id: CallerId,
+        *,
+        standard: CallerIdStandard = "etsi",
+        alerting: Alerting | None = None,
+        message_format: Literal["mdmf", "sdmf"] = "mdmf",
+    ) -> None:
+        """Send on-hook (type I) caller ID to the phone on ``ch``; CallerIdSent follows.
+
+        ``standard``: "etsi" (V.23 FSK, EN 300 659), "bell" (Bell 202 FSK, GR-30) or
+        "dtmf" (see :mod:`firmware.media.cid_dtmf`; the number only). ``alerting``,
+        before the first ring: "dt-as" plays the dual-tone alerting signal then waits
+        100 ms (ETSI only; the caller has just reversed the line's polarity where the
+        card can); "rp-as" means the caller has just sent a short ring burst, and the
+        engine waits 600 ms before the data (EN 300 659-1 asks for 500 to 800 ms).
+        None: the data starts at once, for sending in the pause after the first ring
+        (call this at least 500 ms after that ring ends), the only way Bell lines do it.
+        """
+        ch = self._check_channel(ch)
+        if not isinstance(caller_id, CallerId):
+            raise MediaError(f"caller_id must be a CallerId, not {type(caller_id).__name__}")
+        if standard not in ("etsi", "bell", "dtmf"):
+            raise MediaError(f"standard must be 'etsi', 'bell' or 'dtmf', not {standard!r}")
+        if alerting not in (None, "dt-as", "rp-as"):
+            raise MediaError(f"alerting must be None, 'dt-as' or 'rp-as', not {alerting!r}")
+        if alerting == "dt-as" and standard != "etsi":
+            raise MediaError(f"the DT-AS alerting signal goes with ETSI FSK, not {standard!r}")
+        if alerting is not None and standard == "bell":
+            raise MediaError("Bell 202 caller ID is sent after the first ring, with no alerting")
+        try:
+            if standard == "dtmf":
+                data = encode_dtmf_caller_id(caller_id, rate=SAMPLE_RATE)
+            else:
+                data = encode_caller_id(
+                    caller_id, standard=standard, message_format=message_format, rate=SAMPLE_RATE
+                )
+        except CallerIdError as exc:
+            raise MediaError(str(exc)) from None
+        parts = [data]
+        if alerting == "dt-as":
+            parts = [dual_tone_alert(rate=SAMPLE_RATE), _silence(DT_AS_GAP_SECONDS), data]
+        elif alerting == "rp-as":
+            parts = [_silence(RP_AS_GAP_SECONDS), data]
+        self._queue(ch, _Playout(PlayoutKind.CALLER_ID, np.concatenate(parts), standard))
+
+    def send_caller_id_offhook(
+        self, ch: int, caller_id: CallerId, standard: Literal["etsi", "bell"] = "etsi"
+    ) -> None:
+        """Send call-waiting (type II) caller ID to the phone in a call on ``ch``.
+
+        Plays the alert (ETSI: CAS; Bell: SAS then CAS) in place of the call's audio,
+        then listens for the phone's DTMF acknowledgement (ETSI: D; Bell: A or D)
+        beginning within 160 ms; only then sends the FSK (no channel seizure, 80 mark
+        bits). The acknowledgement digit is consumed, not reported as DigitDetected.
+        :class:`OffhookCallerIdFinished` says whether it was acknowledged and sent.
+        """
+        ch = self._check_channel(ch)
+        if not isinstance(caller_id, CallerId):
+            raise MediaError(f"caller_id must be a CallerId, not {type(caller_id).__name__}")
+        if standard not in ACK_DIGITS:
+            raise MediaError(f"off-hook caller ID is 'etsi' or 'bell' FSK, not {standard!r}")
+        try:
+            data = encode_caller_id(caller_id, standard=standard, offhook=True, rate=SAMPLE_RATE)
+        except CallerIdError as exc:
+            raise MediaError(str(exc)) from None
+        alert = _Playout(PlayoutKind.ALERT, offhook_alert(standard, SAMPLE_RATE), standard)
+        handshake = _Handshake(standard, np.concatenate([_silence(ACK_TO_DATA_SECONDS), data]))
+
+        def apply() -> None:
+            self._playing[ch] = alert
+            self._handshakes[ch] = handshake
+
+        self._commands.append(apply)
+
+    # -- monitoring and conferences ---------------------------------------------------
+
+    def monitor(self, supervisor_ch: int, call_channels: tuple[int, int], mode: Mode) -> None:
+        """Put the supervisor on the call ``call_channels`` = (caller, agent) in ``mode``.
+
+        "listen": the supervisor hears both, nobody hears the supervisor; "whisper":
+        the agent hears the supervisor too, the caller does not; "barge": all three
+        hear each other. Calling it again changes the mode or the call. The
+        supervisor's own bridge, if any, is broken.
+        """
+        sup = self._check_channel(supervisor_ch)
+        if not isinstance(call_channels, tuple | list) or len(call_channels) != 2:
+            raise MediaError(f"call_channels is the pair (caller, agent), not {call_channels!r}")
+        caller = self._check_channel(call_channels[0])
+        agent = self._check_channel(call_channels[1])
+        try:
+            how = MonitorMode(mode)
+        except ValueError:
+            raise MediaError(
+                f"monitor mode must be 'listen', 'whisper' or 'barge', not {mode!r}"
+            ) from None
+        with self._lock:
+            try:
+                self._plan.monitor(sup, caller, agent, how)
+            except MixError as exc:
+                raise MediaError(str(exc)) from None
+            self._queue_mix(unbridge=(sup,))
+
+    def stop_monitor(self, supervisor_ch: int) -> None:
+        """Take the supervisor off the call it monitors (nothing if it monitors none)."""
+        sup = self._check_channel(supervisor_ch)
+        with self._lock:
+            self._plan.stop_monitor(sup)
+            self._queue_mix()
+
+    def conference(self, room: str, channels: list[int]) -> None:
+        """Put ``channels`` into the conference ``room`` (created if new), at most 8 parties.
+
+        Each party hears the sum of all the others. Their two-party bridges are broken.
+        """
+        if not isinstance(channels, list | tuple):
+            raise MediaError(f"channels must be a list of channel numbers, not {channels!r}")
+        members = [self._check_channel(ch) for ch in channels]
+        with self._lock:
+            try:
+                self._plan.conference(room, members)
+            except MixError as exc:
+                raise MediaError(str(exc)) from None
+            self._queue_mix(unbridge=tuple(members))
+
+    def leave_conference(self, ch: int) -> None:
+        """Take ``ch`` out of its conference (nothing if it is in none)."""
+        ch = self._check_channel(ch)
+        with self._lock:
+            self._plan.leave(ch)
+            self._queue_mix()
+
+    def _queue_mix(self, unbridge: tuple[int, ...] = ()) -> None:
+        """Queue the current plan's matrix (caller holds the lock, so queue order is plan order)."""
+        mix = self._plan.matrix(FRAME_SAMPLES)
+
+        def apply() -> None:
+            for ch in unbridge:
+                self._apply_unbridge(ch)
+            self._mix = mix
+
+        self._commands.append(apply)
+
+    # -- recording --------------------------------------------------------------------
+
+    def start_recording(self, ch: int, key: str, *, stereo: bool) -> None:
+        """Record ``ch`` under ``key``: received audio and what it is sent.
+
+        Stereo: received left, sent right (for the caller's channel of a call: the
+        caller left, the agent right); mono: their sum. The file is the sink's
+        business; :class:`RecordingFinished` follows :meth:`stop_recording`.
+        """
+        ch = self._check_channel(ch)
+        if not isinstance(stereo, bool):
+            raise MediaError(f"stereo must be True or False, not {stereo!r}")
+        if self._sink is None:
+            raise MediaError("this engine has no recording sink; recording is off")
+        if not isinstance(key, str) or not key:
+            raise MediaError(f"a recording key is a non-empty string, not {key!r}")
+        sink = self._sink
+        with self._lock:
+            if key in self._recording_keys:
+                raise MediaError(f"a recording {key!r} is already running")
+            try:
+                sink.begin(key, 2 if stereo else 1)
+            except RecordingError as exc:
+                raise MediaError(str(exc)) from None
+            self._recording_keys[key] = ch
+            recording = ChannelRecording(key, ch, stereo, sink, FRAME_SAMPLES)
+
+            def apply() -> None:
+                self._recordings[key] = recording
+
+            self._commands.append(apply)
+
+    def stop_recording(self, key: str) -> None:
+        """End the recording ``key``; RecordingFinished follows once its file is complete."""
+        with self._lock:
+            if key not in self._recording_keys:
+                raise MediaError(f"no recording {key!r} is running")
+            del self._recording_keys[key]
+            self._commands.append(lambda: self._apply_stop_recording(key))
 
     # -- the tick (media thread) ----------------------------------------------------
 
@@ -170,34 +476,113 @@ class MediaEngine:
             self._commands.popleft()()
 
         linear = g711.decode(rx, self.law)
-        events: list[MediaEvent] = [
-            DigitDetected(ch, digit, start)
-            for ch, digit, start in self._detector.process(linear, now)
-        ]
-        for ch, receiver in self._cid.items():
-            for caller_id in receiver.feed(linear[ch]):
-                events.append(CallerIdReceived(ch, caller_id, now))
+        digits = self._detector.process(linear, now)
+        if self._handshakes:
+            digits = self._take_acknowledgements(digits)
+        events: list[MediaEvent] = [DigitDetected(ch, digit, start) for ch, digit, start in digits]
+        if self._cid:
+            self._listen_caller_id(linear, digits, now, events)
 
         out = self._out
         out.fill(0)
         bridged = np.flatnonzero(self._partner >= 0)
         if bridged.size:
             out[bridged] = linear[self._partner[bridged]]
+        if self._mix is not None:
+            self._mix.apply(linear, out)
         finished: list[int] = []
         for ch, playout in self._playing.items():
             if self._play(out[ch], playout):
                 finished.append(ch)
-                if playout.kind is PlayoutKind.PROMPT:
-                    events.append(PromptFinished(ch, playout.tag, now))
-                else:
-                    events.append(DigitsSent(ch, now))
         for ch in finished:
-            del self._playing[ch]
+            self._finish(ch, now, events)
+        if self._handshakes:
+            self._expire_handshakes(now, events)
+        if self._recordings:
+            for recording in self._recordings.values():
+                recording.add(linear[recording.channel], out[recording.channel])
+        if self._finishing and self._sink is not None:
+            for done in self._sink.finished():
+                ch = self._finishing.pop(done.key, -1)
+                events.append(RecordingFinished(done.key, done.path, done.seconds, ch, done.error))
         return g711.encode(out, self.law), events
+
+    def _finish(self, ch: int, now: float, events: list[MediaEvent]) -> None:
+        """``ch``'s playout has sent its last sample: report it, or move its handshake on."""
+        playout = self._playing.pop(ch)
+        kind = playout.kind
+        if kind is PlayoutKind.PROMPT:
+            events.append(PromptFinished(ch, playout.tag, now))
+        elif kind is PlayoutKind.DIGITS:
+            events.append(DigitsSent(ch, now))
+        elif kind is PlayoutKind.CALLER_ID:
+            events.append(CallerIdSent(ch, now))
+        elif kind is PlayoutKind.ALERT:
+            handshake = self._handshakes[ch]
+            handshake.state = HandshakeState.AWAITING_ACK
+            handshake.alert_end = now
+            self._playing[ch] = _Playout(PlayoutKind.HOLD, _silence(0.0), playout.tag)
+        elif kind is PlayoutKind.OFFHOOK_CALLER_ID:
+            del self._handshakes[ch]
+            events.append(OffhookCallerIdFinished(ch, True, now))
+
+    def _take_acknowledgements(
+        self, digits: list[tuple[int, str, float]]
+    ) -> list[tuple[int, str, float]]:
+        """Consume the digits that acknowledge a CAS and start sending those channels' data."""
+        kept: list[tuple[int, str, float]] = []
+        for ch, digit, start in digits:
+            handshake = self._handshakes.get(ch)
+            if (
+                handshake is not None
+                and handshake.state is HandshakeState.AWAITING_ACK
+                and digit in ACK_DIGITS[handshake.standard]
+                and start <= handshake.alert_end + ACK_WINDOW_SECONDS
+            ):
+                handshake.state = HandshakeState.SENDING
+                self._playing[ch] = _Playout(
+                    PlayoutKind.OFFHOOK_CALLER_ID, handshake.data, handshake.standard
+                )
+            else:
+                kept.append((ch, digit, start))
+        return kept
+
+    def _expire_handshakes(self, now: float, events: list[MediaEvent]) -> None:
+        """Give up the handshakes whose phone did not acknowledge in time."""
+        deadline = ACK_WINDOW_SECONDS + _ACK_CONFIRM_SECONDS
+        late = [
+            ch
+            for ch, h in self._handshakes.items()
+            if h.state is HandshakeState.AWAITING_ACK and now >= h.alert_end + deadline
+        ]
+        for ch in late:
+            del self._handshakes[ch]
+            self._playing.pop(ch, None)
+            events.append(OffhookCallerIdFinished(ch, False, now))
+
+    def _listen_caller_id(
+        self,
+        linear: np.ndarray,
+        digits: list[tuple[int, str, float]],
+        now: float,
+        events: list[MediaEvent],
+    ) -> None:
+        for ch, digit, start in digits:
+            listener = self._cid.get(ch)
+            if listener is not None:
+                message = listener.dtmf.feed(digit, start)
+                if message is not None:
+                    events.append(CallerIdReceived(ch, message[1], now))
+        for ch, listener in self._cid.items():
+            for caller_id in listener.fsk.feed(linear[ch]):
+                events.append(CallerIdReceived(ch, caller_id, now))
 
     def _play(self, row: np.ndarray, playout: _Playout) -> bool:
         """Write the next frame of ``playout`` into ``row``; True once it has all been sent."""
         samples = playout.samples
+        if playout.kind is PlayoutKind.HOLD:
+            row.fill(0)
+            return False
         if playout.kind is PlayoutKind.TONE:
             np.add(self._ramp, playout.position, out=self._index)
             np.take(samples, self._index, mode="wrap", out=row)
@@ -215,6 +600,7 @@ class MediaEngine:
     def _queue(self, ch: int, playout: _Playout) -> None:
         def apply() -> None:
             self._playing[ch] = playout
+            self._handshakes.pop(ch, None)  # a new playout ends a call-waiting handshake
 
         self._commands.append(apply)
 
@@ -232,15 +618,24 @@ class MediaEngine:
 
     def _apply_caller_id(self, ch: int, on: bool) -> None:
         if on:
-            self._cid.setdefault(ch, CallerIdReceiver(SAMPLE_RATE))
+            self._cid.setdefault(ch, _CallerIdListener())
         else:
             self._cid.pop(ch, None)
 
     def _apply_reset(self, ch: int) -> None:
         self._playing.pop(ch, None)
+        self._handshakes.pop(ch, None)
         self._apply_unbridge(ch)
         self._detector.reset(ch)
         self._cid.pop(ch, None)
+        for key in [k for k, r in self._recordings.items() if r.channel == ch]:
+            self._apply_stop_recording(key)
+
+    def _apply_stop_recording(self, key: str) -> None:
+        recording = self._recordings.pop(key, None)
+        if recording is not None:
+            recording.close()
+            self._finishing[key] = recording.channel
 
     # -- checks (caller's thread) ---------------------------------------------------
 
@@ -259,3 +654,8 @@ class MediaEngine:
                 f"no tone table for country {country!r}; known: {', '.join(COUNTRIES)}"
             )
         return code
+
+
+def _silence(seconds: float) -> np.ndarray:
+    """``seconds`` of silence at the line rate (at least one frame for a held playout)."""
+    return np.zeros(max(round(seconds * SAMPLE_RATE), 0), dtype=np.int16)

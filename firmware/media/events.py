@@ -50,4 +50,53 @@ class CallerIdReceived:
     at: float
 
 
-MediaEvent = DigitDetected | PromptFinished | DigitsSent | CallerIdReceived
+@dataclass(frozen=True)
+class CallerIdSent:
+    """The on-hook caller ID queued by ``send_caller_id`` on ``channel`` has all been sent.
+
+    Ringing may follow now. Not sent when the playout was stopped or replaced.
+    """
+
+    channel: int
+    at: float
+
+
+@dataclass(frozen=True)
+class OffhookCallerIdFinished:
+    """The call-waiting caller ID handshake on ``channel`` is over.
+
+    ``acknowledged`` is True when the phone answered the CAS in time and the caller
+    ID was then sent in full; False when it did not answer, and nothing was sent.
+    Either way the channel's bridge audio has resumed. Not sent when the handshake
+    was stopped or replaced by another playout or a reset.
+    """
+
+    channel: int
+    acknowledged: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class RecordingFinished:
+    """The recording ``key`` of ``channel`` is complete on disk: ``seconds`` of audio at ``path``.
+
+    ``path`` is None when the file could not be written; ``error`` then says why.
+    ``channel`` lets the layers above route it like every other media event.
+    """
+
+    key: str
+    path: str | None
+    seconds: float
+    channel: int
+    error: str | None = None
+
+
+MediaEvent = (
+    DigitDetected
+    | PromptFinished
+    | DigitsSent
+    | CallerIdReceived
+    | CallerIdSent
+    | OffhookCallerIdFinished
+    | RecordingFinished
+)

@@ -15,6 +15,17 @@ type, length, body, and a checksum that makes the byte sum 0 modulo 256.
 SDMF (type 0x04) carries date and number; MDMF (type 0x80, "call set-up") carries
 parameters: 0x01 date and time, 0x02 number, 0x04 reason the number is absent,
 0x07 name, 0x08 reason the name is absent.
+
+Sending to a phone also needs the signals around the data. On-hook (type I), EN 300
+659-1 offers three ways to wake the phone before the first ring: a dual-tone alerting
+signal (DT-AS, 2130 + 2750 Hz) after a line reversal, a short ring burst (the ring
+pulse alerting signal, RP-AS, a line control rather than audio), or none, with the
+data sent in the pause after the first ring (as Bell 202 lines always do). Off-hook
+(type II, caller ID on call waiting; EN 300 659-2 and GR-30's off-hook part) the
+exchange sends a CPE alerting signal (CAS, the same two tones for 80 ms; Bell
+lines precede it with a 440 Hz subscriber alerting signal, SAS), the phone answers
+with a DTMF digit, and only then comes the data, with no channel seizure and a
+shorter mark signal.
 """
 
 from __future__ import annotations
@@ -34,6 +45,24 @@ STANDARDS: dict[str, tuple[float, float]] = {  # name -> (mark Hz, space Hz)
 }
 SEIZURE_BITS = 300  # EN 300 659-1 §6.1.2 / GR-30: alternating 0 and 1
 MARK_BITS = 180  # EN 300 659-1 §6.1.3 / GR-30: 180 +/- 25 mark bits
+OFFHOOK_MARK_BITS = 80  # EN 300 659-2 / GR-30 off-hook: no seizure, 80 +/- 25 mark bits
+
+ALERT_FREQS = (2130.0, 2750.0)  # DT-AS (EN 300 659-1) and CAS (EN 300 659-2, GR-30)
+ALERT_LEVEL_DBM0 = -13.0  # per tone, the usual sending level
+DT_AS_SECONDS = 0.100  # on-hook DT-AS: 100 +/- 10 ms
+DT_AS_GAP_SECONDS = 0.100  # DT-AS end to data start: 45 to 500 ms allowed
+RP_AS_GAP_SECONDS = 0.600  # RP-AS end to data start: 500 to 800 ms allowed
+CAS_SECONDS = 0.080  # off-hook CAS: 80 +/- 5 ms
+SAS_HZ = 440.0  # Bell off-hook: subscriber alerting signal before the CAS
+SAS_SECONDS = 0.300
+# The phone's DTMF acknowledgement must begin within this after the CAS ends; the
+# engine measures it on its own clock, so the card's round trip counts against it.
+ACK_WINDOW_SECONDS = 0.160
+ACK_TO_DATA_SECONDS = 0.100  # from confirming the acknowledgement to the first data bit
+ACK_DIGITS: dict[str, frozenset[str]] = {  # which DTMF digits acknowledge a CAS
+    "etsi": frozenset("D"),  # EN 300 659-2
+    "bell": frozenset("AD"),  # GR-30: A from ADSI phones, D from the others
+}
 MIN_CARRIER_DBM0 = -40.0  # quieter than this is not taken as FSK
 # The longest message (255-byte body) lasts 2.15 s at 1200 bit/s; a receiver never
 # needs to look further back than this.
@@ -344,13 +373,16 @@ def encode_caller_id(
     standard: str = "etsi",
     level_dbm0: float = -13.5,
     message_format: str = "mdmf",
+    offhook: bool = False,
     rate: int = 8000,
 ) -> np.ndarray:
-    """Render ``cid`` as the on-hook FSK a line sends, int16 samples.
+    """Render ``cid`` as the FSK a line sends, int16 samples.
 
     Channel seizure (300 alternating bits), 180 mark bits, the message with its
     checksum, and a few mark bits; ``standard`` is "etsi" (V.23) or "bell" (Bell
-    202); ``message_format`` is "mdmf" or "sdmf" (date and number only).
+    202); ``message_format`` is "mdmf" or "sdmf" (date and number only). With
+    ``offhook`` (type II, after the CAS handshake) there is no channel seizure and
+    the mark signal is 80 bits, since the phone's receiver is already listening.
     """
     if standard not in STANDARDS:
         raise CallerIdError(f"standard must be one of {', '.join(STANDARDS)}, not {standard!r}")
@@ -362,7 +394,9 @@ def encode_caller_id(
         raise CallerIdError("a caller ID message holds at most 255 bytes")
     message = bytes([kind, len(body)]) + body
     message += bytes([(-sum(message)) % 256])
-    bits = [k % 2 for k in range(SEIZURE_BITS)] + [1] * MARK_BITS + _frame(message) + [1] * 4
+    seizure = [] if offhook else [k % 2 for k in range(SEIZURE_BITS)]
+    marks = [1] * (OFFHOOK_MARK_BITS if offhook else MARK_BITS)
+    bits = seizure + marks + _frame(message) + [1] * 4
     mark, space = STANDARDS[standard]
     bit_array = np.asarray(bits, dtype=np.int64)
     n = int(len(bits) * rate / BAUD)
@@ -371,3 +405,32 @@ def encode_caller_id(
     phase = 2 * np.pi * np.cumsum(freq) / rate
     out = dbm0_to_peak(level_dbm0) * np.sin(phase)
     return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+
+def _tones(freqs: tuple[float, ...], seconds: float, level_dbm0: float, rate: int) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    wave = np.sin(2 * np.pi * np.outer(freqs, t)).sum(axis=0)
+    return np.clip(np.rint(dbm0_to_peak(level_dbm0) * wave), -32768, 32767).astype(np.int16)
+
+
+def dual_tone_alert(
+    seconds: float = DT_AS_SECONDS, *, level_dbm0: float = ALERT_LEVEL_DBM0, rate: int = 8000
+) -> np.ndarray:
+    """The 2130 + 2750 Hz alerting signal: DT-AS on-hook (100 ms), CAS off-hook (80 ms)."""
+    return _tones(ALERT_FREQS, seconds, level_dbm0, rate)
+
+
+def offhook_alert(standard: str, rate: int = 8000) -> np.ndarray:
+    """What the exchange plays to a phone in a call before type II caller ID.
+
+    ETSI: the CAS alone. Bell: the 440 Hz SAS, which the user hears as the call
+    waiting beep, straight followed by the CAS.
+    """
+    if standard not in ACK_DIGITS:
+        raise CallerIdError(
+            f"off-hook caller ID is sent as 'etsi' or 'bell' FSK, not {standard!r}"
+        )
+    cas = dual_tone_alert(CAS_SECONDS, rate=rate)
+    if standard == "etsi":
+        return cas
+    return np.concatenate([_tones((SAS_HZ,), SAS_SECONDS, ALERT_LEVEL_DBM0, rate), cas])

@@ -3,12 +3,15 @@
 Technicians upload prompts recorded on whatever they have, so any PCM WAV is
 accepted (8, 16 or 24 bit, any channel count, any rate): channels are averaged and
 the rate converted with a polyphase filter (anti-aliased) to the 8 kHz of the lines.
-Everything is read with the standard ``wave`` module.
+Plain PCM files are read with the standard ``wave`` module. Editors write 24-bit and
+multichannel audio as WAVE_FORMAT_EXTENSIBLE, which ``wave`` reads only from Python
+3.12 on, so that header is parsed here (PCM sub-format only; float is refused).
 """
 
 from __future__ import annotations
 
 import math
+import struct
 import wave
 from pathlib import Path
 
@@ -16,10 +19,51 @@ import numpy as np
 from scipy import signal
 
 RATE = 8000
+MIN_RATE = 2000  # below this a file holds no telephone speech worth converting
+MAX_RATE = 384000
+_EXTENSIBLE = 0xFFFE
+# KSDATAFORMAT_SUBTYPE_PCM: the GUID whose first two bytes are the PCM format tag 1.
+_PCM_SUBFORMAT = bytes.fromhex("0100000000001000800000aa00389b71")
 
 
 class PromptError(Exception):
     """A prompt file that cannot be used, with the reason in plain words."""
+
+
+def _chunks(data: bytes) -> dict[bytes, tuple[int, bytes]]:
+    """The top-level chunks of a RIFF/WAVE file (the first of each id): declared size, body.
+
+    The body is shorter than the declared size when the file was cut short.
+    """
+    found: dict[bytes, tuple[int, bytes]] = {}
+    pos = 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        found.setdefault(cid, (size, data[pos + 8 : pos + 8 + size]))
+        pos += 8 + size + (size & 1)  # chunks are padded to an even length
+    return found
+
+
+def _read_extensible(data: bytes, path: Path) -> tuple[int, int, int, int, bytes] | None:
+    """(channels, width, rate, frames, raw) of a WAVE_FORMAT_EXTENSIBLE file, else None."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    chunks = _chunks(data)
+    fmt = chunks.get(b"fmt ", (0, b""))[1]
+    if len(fmt) < 2 or struct.unpack_from("<H", fmt)[0] != _EXTENSIBLE:
+        return None
+    if len(fmt) < 40:
+        raise PromptError(f"{path} has a broken WAVE_FORMAT_EXTENSIBLE header")
+    channels, rate, _, block, bits = struct.unpack_from("<HIIHH", fmt, 2)
+    if fmt[24:40] != _PCM_SUBFORMAT:
+        raise PromptError(f"{path} is not PCM audio (float or compressed); use 8, 16 or 24-bit PCM")
+    if b"data" not in chunks:
+        raise PromptError(f"{path} is not a usable WAV file: it has no data chunk")
+    width = (bits + 7) // 8
+    if channels < 1 or block != channels * width:
+        raise PromptError(f"{path} has a broken header ({channels} channels, {bits}-bit)")
+    size, raw = chunks[b"data"]
+    return channels, width, rate, size // block, raw
 
 
 def _to_float(raw: bytes, width: int) -> np.ndarray:
@@ -42,18 +86,27 @@ def load_prompt(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise PromptError(f"prompt file {path} does not exist")
     try:
-        with wave.open(str(path), "rb") as wav:
-            channels = wav.getnchannels()
-            width = wav.getsampwidth()
-            rate = wav.getframerate()
-            frames = wav.getnframes()
-            raw = wav.readframes(frames)
-    except (wave.Error, EOFError, ValueError) as exc:
+        with path.open("rb") as file:
+            extensible = _read_extensible(file.read(), path)
+        if extensible is not None:
+            channels, width, rate, frames, raw = extensible
+        else:
+            with wave.open(str(path), "rb") as wav:
+                channels = wav.getnchannels()
+                width = wav.getsampwidth()
+                rate = wav.getframerate()
+                frames = wav.getnframes()
+                raw = wav.readframes(frames)
+    except (wave.Error, EOFError, ValueError, struct.error) as exc:
         raise PromptError(f"{path} is not a usable WAV file: {exc}") from None
     except OSError as exc:
         raise PromptError(f"cannot read {path}: {exc.strerror or exc}") from None
     if channels < 1 or rate < 1:
         raise PromptError(f"{path} has a broken header ({channels} channels, {rate} Hz)")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise PromptError(
+            f"{path} is sampled at {rate} Hz; prompts must be {MIN_RATE} to {MAX_RATE} Hz"
+        )
     if width not in (1, 2, 3):
         raise PromptError(f"{path} has {width * 8}-bit samples; use 8, 16 or 24-bit PCM")
     if frames == 0:

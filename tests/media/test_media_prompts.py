@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import wave
 
 import numpy as np
@@ -119,4 +120,65 @@ def test_float_wav_is_refused_as_unsupported(tmp_path):
     data[20:22] = (3).to_bytes(2, "little")  # format tag 3: IEEE float
     path.write_bytes(bytes(data))
     with pytest.raises(PromptError, match="not a usable WAV"):
+        load_prompt(path)
+
+
+def write_extensible(path, frames: np.ndarray, rate: int, bits: int, subformat: int = 1) -> None:
+    """Write (n, channels) samples as WAVE_FORMAT_EXTENSIBLE, as audio editors do."""
+    n, channels = frames.shape
+    width = bits // 8
+    if width == 3:
+        value = frames.astype(np.int32).reshape(-1) & 0xFFFFFF
+        data = np.stack([value & 0xFF, (value >> 8) & 0xFF, value >> 16], axis=1)
+        data = data.astype(np.uint8).tobytes()
+    else:
+        data = frames.astype("<i2").tobytes()
+    guid = subformat.to_bytes(2, "little") + bytes.fromhex("000000001000800000aa00389b71")
+    fmt = struct.pack(
+        "<HHIIHHHHI", 0xFFFE, channels, rate, rate * channels * width, channels * width,
+        bits, 22, bits, 3 if channels == 2 else 4,
+    ) + guid
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    body += b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def test_24bit_stereo_extensible_wav_from_an_editor_loads(tmp_path):
+    t = np.arange(48000) / 48000
+    left = 4_000_000 * np.sin(2 * np.pi * 1000 * t)
+    right = 2_000_000 * np.sin(2 * np.pi * 1000 * t) + 3_000_000 * np.sin(2 * np.pi * 9500 * t)
+    path = tmp_path / "editor.wav"
+    write_extensible(path, np.rint(np.stack([left, right], axis=1)), 48000, 24)
+    samples = load_prompt(path)
+    assert samples.shape == (8000,)
+    middle = samples[400:-400].astype(np.float64)
+    assert level_at(middle, 1000) == pytest.approx(11719, rel=0.02)
+    assert level_at(middle, 1500) < 50  # 9.5 kHz would fold to 1.5 kHz without the filter
+
+
+def test_16bit_mono_extensible_wav_loads_sample_for_sample(tmp_path):
+    ramp = (np.arange(-200, 200) * 80)[:, None]
+    write_extensible(tmp_path / "m.wav", ramp, 8000, 16)
+    assert np.array_equal(load_prompt(tmp_path / "m.wav"), ramp[:, 0].astype(np.int16))
+
+
+def test_float_extensible_wav_is_refused_as_not_pcm(tmp_path):
+    write_extensible(tmp_path / "f.wav", np.zeros((100, 1)), 8000, 16, subformat=3)
+    with pytest.raises(PromptError, match="not PCM"):
+        load_prompt(tmp_path / "f.wav")
+
+
+def test_truncated_extensible_wav_is_a_clear_error(tmp_path):
+    path = tmp_path / "cut.wav"
+    write_extensible(path, np.ones((8000, 2)), 8000, 16)
+    path.write_bytes(path.read_bytes()[:5000])
+    with pytest.raises(PromptError, match="truncated"):
+        load_prompt(path)
+
+
+@pytest.mark.parametrize("rate", [1000, 768000])
+def test_sample_rates_no_prompt_can_have_are_refused(tmp_path, rate):
+    path = tmp_path / "odd.wav"
+    write_wav(path, np.zeros((100, 1), dtype=np.int32), rate, 2)
+    with pytest.raises(PromptError, match=f"sampled at {rate} Hz"):
         load_prompt(path)
