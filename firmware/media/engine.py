@@ -21,6 +21,7 @@ only a few empty-collection tests.
 from __future__ import annotations
 
 import enum
+import math
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from typing import Literal
 
 import numpy as np
 
+from firmware.media.amd import AnsweringMachineDetector
 from firmware.media.cid_dtmf import DtmfCallerIdCollector, encode_dtmf_caller_id
 from firmware.media.dtmf import DtmfDetector, DtmfError, generate_dtmf
 from firmware.media.events import (
@@ -55,7 +57,10 @@ from firmware.media.fsk import (
     offhook_alert,
 )
 from firmware.media.mixing import MixError, MixMatrix, MixPlan, MonitorMode
+from firmware.media.progress import CallProgressDetector
 from firmware.media.recording import ChannelRecording, RecordingError, RecordingSink
+from firmware.media.tone_learning import MIN_SECONDS as LEARN_MIN_SECONDS
+from firmware.media.tone_learning import DisconnectToneLearner, LineToneProfile
 from firmware.media.tones import COUNTRIES, DEFAULT_COUNTRY, render_tone, tone_spec
 from hal import g711
 from hal.interface import FRAME_SAMPLES, SAMPLE_RATE, Law
@@ -64,6 +69,10 @@ from hal.interface import FRAME_SAMPLES, SAMPLE_RATE, Law
 # 20 ms; a CAS acknowledgement that began right at the end of the window is still
 # waited for this long before the handshake is given up.
 _ACK_CONFIRM_SECONDS = 0.08
+
+
+# tone_learning refuses more than this; checked here so a bad request never reaches the tick.
+LEARN_MAX_SECONDS = 60.0
 
 
 class MediaError(Exception):
@@ -163,6 +172,12 @@ class MediaEngine:
         self._recording_keys: dict[str, int] = {}  # callers' view: key -> channel
         self._recordings: dict[str, ChannelRecording] = {}  # the tick's view
         self._finishing: dict[str, int] = {}  # stopped, file not yet complete: key -> channel
+        # Line listeners, each fed only the channels switched on for it.
+        self._progress = CallProgressDetector(n_channels, self._country)
+        self._progress_on = np.zeros(n_channels, dtype=bool)
+        self._learner = DisconnectToneLearner(n_channels)
+        self._amd = AnsweringMachineDetector(n_channels)
+        self._amd_starts: list[int] = []
 
     # -- commands (any thread) ------------------------------------------------------
 
@@ -172,8 +187,39 @@ class MediaEngine:
         return self._country
 
     def set_country(self, country: str) -> None:
-        """Use ``country``'s tones for tones started from now on."""
+        """Use ``country``'s tones for tones started from now on, and to recognise tones."""
         self._country = self._check_country(country)
+        self._commands.append(lambda: self._progress.set_country(self._country))
+
+    def detect_progress(self, ch: int, on: bool) -> None:
+        """Report what ``ch`` hears (dial, ringback, busy, SIT, silence, voice…) while on."""
+        ch = self._check_channel(ch)
+
+        def apply() -> None:
+            self._progress_on[ch] = on
+            if not on:
+                self._progress.reset(ch)
+
+        self._commands.append(apply)
+
+    def set_line_profile(self, ch: int, profile: LineToneProfile | None) -> None:
+        """Recognise ``profile`` (a learned disconnect tone) on ``ch`` as "disconnect"."""
+        ch = self._check_channel(ch)
+        self._commands.append(lambda: self._progress.set_line_profile(ch, profile))
+
+    def learn_disconnect_tone(self, ch: int, seconds: float = 10.0) -> None:
+        """Measure the tone ``ch`` hears for ``seconds``; ToneLearned or …Failed follows."""
+        ch = self._check_channel(ch)
+        if not (math.isfinite(seconds) and LEARN_MIN_SECONDS <= seconds <= LEARN_MAX_SECONDS):
+            raise MediaError(
+                f"learning takes {LEARN_MIN_SECONDS:g} to {LEARN_MAX_SECONDS:g} s, not {seconds!r}"
+            )
+        self._commands.append(lambda: self._learner.start(ch, seconds))
+
+    def detect_answering_machine(self, ch: int) -> None:
+        """Listen to the first seconds after answer on ``ch``; an AmdDecision follows."""
+        ch = self._check_channel(ch)
+        self._commands.append(lambda: self._amd_starts.append(ch))
 
     def play_tone(self, ch: int, name: str) -> None:
         """Play the call-progress tone ``name`` on ``ch``, following its cadence, until stopped."""
@@ -482,6 +528,16 @@ class MediaEngine:
         events: list[MediaEvent] = [DigitDetected(ch, digit, start) for ch, digit, start in digits]
         if self._cid:
             self._listen_caller_id(linear, digits, now, events)
+        if self._amd_starts:
+            for ch in self._amd_starts:
+                self._amd.start(ch, now)
+            self._amd_starts.clear()
+        if self._progress_on.any():
+            events.extend(self._progress.process(linear, now, self._progress_on))
+        if self._learner.learning:
+            events.extend(self._learner.process(linear, now))
+        if self._amd.listening:
+            events.extend(self._amd.process(linear, now))
 
         out = self._out
         out.fill(0)
@@ -628,6 +684,10 @@ class MediaEngine:
         self._apply_unbridge(ch)
         self._detector.reset(ch)
         self._cid.pop(ch, None)
+        self._progress_on[ch] = False
+        self._progress.reset(ch)
+        self._learner.reset(ch)
+        self._amd.reset(ch)
         for key in [k for k, r in self._recordings.items() if r.channel == ch]:
             self._apply_stop_recording(key)
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The line listeners define their own events; they are media events too.
+from firmware.media.amd import AmdDecision, BeepDetected
 from firmware.media.fsk import CallerId
+from firmware.media.progress import CallProgressDetected
+from firmware.media.tone_learning import ToneLearned, ToneLearningFailed
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ class RecordingFinished:
 
 MediaEvent = (
     DigitDetected
+    | CallProgressDetected
+    | AmdDecision
+    | BeepDetected
+    | ToneLearned
+    | ToneLearningFailed
     | PromptFinished
     | DigitsSent
     | CallerIdReceived
