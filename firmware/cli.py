@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -13,6 +14,10 @@ from firmware import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The media tick's small matrix products are slower, not faster, when BLAS
+    # spreads them over threads that compete with the tick itself; set before
+    # numpy is first imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = argparse.ArgumentParser(prog="centrala", description="Centrala call-center box")
     parser.add_argument("--version", action="version", version=f"centrala {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
