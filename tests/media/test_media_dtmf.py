@@ -89,14 +89,27 @@ def test_every_digit_of_40ms_or_longer_at_minus_25_dbm0_in_noise_is_detected(law
 
 
 @pytest.mark.parametrize("level", [-3.0, -10.0, -25.0])
-def test_20ms_tones_are_rejected(level):
-    rng = np.random.default_rng(20)
+@pytest.mark.parametrize("on_ms", [20, 23])
+def test_tones_of_23ms_or_shorter_are_rejected(level, on_ms):
+    # Q.24 Annex A: non-operate duration 20 ms or 23 ms depending on the administration.
+    rng = np.random.default_rng(on_ms)
     trials = []
     for _ in range(12):
         for digit in "159D":
-            tone = generate_dtmf(digit, level_dbm0=level, on_ms=20, off_ms=100)
+            tone = generate_dtmf(digit, level_dbm0=level, on_ms=on_ms, off_ms=100)
             trials.append(add_noise(np.concatenate([lead(rng), tone]), 25.0, rng))
     assert digits_of_each(trials) == [""] * len(trials)
+
+
+@pytest.mark.parametrize("level", [-3.0, -25.0])
+def test_40ms_tones_are_accepted_at_every_alignment(level):
+    rng = np.random.default_rng(41)
+    trials = []
+    for shift in range(0, 160, 8):  # every 1 ms offset to the 20 ms tick across a tick
+        for digit in "2580":
+            tone = generate_dtmf(digit, level_dbm0=level, on_ms=40, off_ms=100)
+            trials.append(add_noise(np.concatenate([np.zeros(shift), tone]), 20.0, rng))
+    assert digits_of_each(trials) == [d for _ in range(0, 160, 8) for d in "2580"]
 
 
 @pytest.mark.parametrize("offset", [-0.035, 0.035])
@@ -113,32 +126,70 @@ def test_tones_3_5_percent_off_frequency_are_rejected(offset, which):
     assert digits_of_each(trials) == [""] * 16
 
 
-@pytest.mark.parametrize("offset", [-0.015, 0.015])
-def test_tones_1_5_percent_off_frequency_are_accepted(offset):
+@pytest.mark.parametrize(("low_offset", "high_offset"), [(-1, -1), (1, 1), (1, -1), (-1, 1)])
+def test_tones_1_5_percent_off_frequency_are_accepted(low_offset, high_offset):
+    # Q.24: deviations within 1.5 % (plus the sender's 2 Hz) must be accepted.
     rng = np.random.default_rng(15)
     trials = []
     for low in LOW_FREQS:
         for high in HIGH_FREQS:
-            audio = tone_pair(low * (1 + offset), high * (1 + offset), 60)
+            f_low = low * (1 + 0.015 * low_offset)
+            f_high = high * (1 + 0.015 * high_offset)
+            audio = tone_pair(f_low, f_high, 60)
             trials.append(add_noise(np.concatenate([lead(rng), audio]), 20.0, rng))
     assert digits_of_each(trials) == list(DIGITS)
 
 
-@pytest.mark.parametrize("twist_db", [-6.0, 10.0])
-def test_twist_beyond_limits_is_rejected(twist_db):
+@pytest.mark.parametrize("offset", [-0.035, 0.035])
+def test_one_tone_3_5_percent_off_with_the_other_also_off_is_rejected(offset):
+    rng = np.random.default_rng(36)
+    trials = []
+    for low in LOW_FREQS:
+        for high in HIGH_FREQS:
+            audio = tone_pair(low * (1 + offset), high * (1 - 0.015 * np.sign(offset)), 100)
+            trials.append(add_noise(np.concatenate([lead(rng), audio]), 20.0, rng))
+            audio = tone_pair(low * (1 - 0.015 * np.sign(offset)), high * (1 + offset), 100)
+            trials.append(add_noise(np.concatenate([lead(rng), audio]), 20.0, rng))
+    assert digits_of_each(trials) == [""] * 32
+
+
+@pytest.mark.parametrize("twist_db", [-4.5, -6.0, 8.5, 10.0])
+@pytest.mark.parametrize("level", [-8.0, -18.0])
+def test_twist_beyond_limits_is_rejected(twist_db, level):
+    # Q.24: normal twist (high group louder) up to 8 dB, reverse twist up to 4 dB.
     rng = np.random.default_rng(7)
     trials = []
     for digit in DIGITS:
-        tone = generate_dtmf(digit, level_dbm0=-12.0, twist_db=twist_db, on_ms=100)
+        tone = generate_dtmf(digit, level_dbm0=level, twist_db=twist_db, on_ms=100)
         trials.append(add_noise(np.concatenate([lead(rng), tone]), 25.0, rng))
     assert digits_of_each(trials) == [""] * 16
 
 
-@pytest.mark.parametrize("twist_db", [-3.0, 0.0, 6.0])
-def test_twist_within_limits_is_accepted(twist_db):
+@pytest.mark.parametrize("twist_db", [-3.5, -3.0, 0.0, 6.0, 7.5])
+@pytest.mark.parametrize("level", [-8.0, -18.0])
+def test_twist_within_limits_is_accepted(twist_db, level):
     rng = np.random.default_rng(8)
-    tone = generate_dtmf("147*", level_dbm0=-12.0, twist_db=twist_db, on_ms=60)
-    assert digits_of(add_noise(np.concatenate([lead(rng), tone]), 25.0, rng)) == "147*"
+    trials = []
+    for digit in DIGITS:
+        tone = generate_dtmf(digit, level_dbm0=level, twist_db=twist_db, on_ms=60)
+        trials.append(add_noise(np.concatenate([lead(rng), tone]), 25.0, rng))
+    assert digits_of_each(trials) == list(DIGITS)
+
+
+@pytest.mark.parametrize("level", [-3.0, -28.0])
+def test_tones_across_the_level_range_are_accepted(level):
+    # Q.24 operate range: every digit from -25 dBm0 per tone (here a little lower) up.
+    tones = generate_dtmf(DIGITS, level_dbm0=level, twist_db=0.0, on_ms=50, off_ms=50)
+    assert digits_of(through(Law.ALAW, tones)) == DIGITS
+
+
+def test_tones_below_the_minimum_level_are_rejected():
+    # MIN_TONE_DBM0 is -30 dBm0; one tone 1.5 dB under it spoils the digit.
+    quiet_low = generate_dtmf(DIGITS, level_dbm0=-31.5, twist_db=3.0, on_ms=100, off_ms=50)
+    quiet_high = generate_dtmf(DIGITS, level_dbm0=-28.5, twist_db=-3.0, on_ms=100, off_ms=50)
+    both = generate_dtmf(DIGITS, level_dbm0=-31.5, twist_db=0.0, on_ms=100, off_ms=50)
+    found = digits_of_each([through(Law.ALAW, a) for a in (quiet_low, quiet_high, both)])
+    assert found == ["", "", ""]
 
 
 def test_silence_and_near_silence_produce_no_digits():
@@ -242,3 +293,53 @@ def test_generated_digits_have_the_requested_level_and_timing():
 def test_generate_dtmf_refuses_characters_that_are_not_digits(bad):
     with pytest.raises(ValueError, match="not DTMF digits"):
         generate_dtmf(bad)
+
+
+@pytest.mark.parametrize("harmonic_db", [-20.0, -10.0])
+def test_tones_with_strong_harmonics_are_rejected_and_q23_distortion_is_not(harmonic_db):
+    # Q.23 lets a sender's distortion products reach 20 dB under the tones; a note of
+    # music or voice has harmonics far stronger (MAX_HARMONIC_DB is -16 dB).
+    t = np.arange(int(0.1 * RATE)) / RATE
+    trials = []
+    for low in LOW_FREQS:
+        for high in HIGH_FREQS:
+            for f, n in ((low, 3), (high, 2)):
+                amp = dbm0_to_peak(-10.0)
+                pair = amp * (np.sin(2 * np.pi * low * t) + np.sin(2 * np.pi * high * t))
+                trials.append(pair + amp * 10 ** (harmonic_db / 20) * np.sin(2 * np.pi * n * f * t))
+    expected = [d for d in DIGITS for _ in range(2)] if harmonic_db < -16 else [""] * 32
+    assert digits_of_each(trials) == expected
+
+
+def test_block_length_does_not_change_what_is_found():
+    rng = np.random.default_rng(9)
+    audio = add_noise(generate_dtmf("1590*#", level_dbm0=-20.0, on_ms=45, off_ms=45), 20.0, rng)
+    audio = np.concatenate([np.zeros(88), audio, np.zeros(1000)])
+    audio = audio[: audio.size // 960 * 960]
+    results = []
+    for length in (40, 80, 120, 160, 320, 480):
+        detector = DtmfDetector(1)
+        found = []
+        for k in range(audio.size // length):
+            block = audio[None, k * length : (k + 1) * length]
+            now = (k + 1) * length / RATE
+            found += [(d, round(s, 6)) for _, d, s in detector.process(block, now)]
+        results.append(found)
+    assert [d for d, _ in results[0]] == list("1590*#")
+    assert all(r == results[0] for r in results)
+
+
+def test_a_block_with_nan_raises_and_changes_nothing():
+    tone = generate_dtmf("8", on_ms=200, off_ms=100).astype(np.float64)
+    blocks = np.stack([tone, tone])[:, :2400].reshape(2, 15, 160)
+    spoiled = np.full((2, 160), np.nan)
+    reference, detector = DtmfDetector(2), DtmfDetector(2)
+    expected, found = [], []
+    for k in range(15):
+        now = (k + 1) * 0.02
+        if k == 2:
+            with pytest.raises(DtmfError, match="not finite"):
+                detector.process(spoiled, now)
+        expected += reference.process(blocks[:, k], now)
+        found += detector.process(blocks[:, k], now)
+    assert found == expected and [d for _, d, _ in found] == ["8", "8"]
