@@ -67,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dsp":
         from firmware.media.cli import cid_command, dtmf_command
 
-        return dtmf_command(args.file) if args.tool == "dtmf" else cid_command(args.file)
+        try:
+            return dtmf_command(args.file) if args.tool == "dtmf" else cid_command(args.file)
+        except BrokenPipeError:  # the reader (e.g. head) stopped early: not an error
+            sys.stderr.close()
+            return 0
     if args.command == "run":
         return _run(args.config)
     if args.command == "console":
