@@ -80,7 +80,7 @@ class _Phones:
     def connect_agent(self, agent: AgentRuntime, call_id: str) -> None:
         pass
 
-    def queue_exit(self, call_id: str, reason: str) -> None:
+    def queue_exit(self, call_id: str, reason: str, destination: str | None) -> None:
         pass
 
 

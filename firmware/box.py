@@ -9,20 +9,33 @@ ManualClock, so a minute of calls runs in well under a second.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from firmware import __version__, sdnotify
+from firmware.acd.agents import AgentRuntime, AgentState
+from firmware.acd.service import AcdError
+from firmware.calls.analog import DiagnosticsError, FxoPort, FxsPort, LineDiagnostics
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.manager import CallManager
 from firmware.control import CommandTable, ControlServer, EventBus
+from firmware.control.protocol import CommandError
 from firmware.ivr.prompts import PromptLibrary
 from firmware.media.engine import MediaEngine
+from firmware.media.recording import WavFileSink
 from firmware.media.runner import MediaRunner
+from firmware.media.tone_learning import LineToneProfile
 from firmware.settings import DaemonSettings, SettingsError
+from firmware.store import analog as analog_store
+from firmware.store import trunk_sync
 from firmware.store.db import Store
+from firmware.store.defaults import DEFAULT_FLOW
+from firmware.store.models import ConfigError
+from firmware.store.sync import connect as sqlite_connect
 from firmware.store.writer import RecordWriter
 from hal import interface as hal
 from hal.clock import Clock
@@ -51,6 +64,7 @@ class Box:
         self.bus = EventBus()
         self.tick_hooks: list[Callable[[float], None]] = []
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._background: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threaded = False
         self._started = 0.0
@@ -58,7 +72,11 @@ class Box:
         self.writer: RecordWriter | None = None
         self._writer_task: asyncio.Task[None] | None = None
         self.control: ControlServer | None = None
-        self.engine = MediaEngine(len(self.card.ports), self.card.law)
+        # Call recordings and voicemail: written off the media thread.
+        self.recordings = WavFileSink(settings.data_dir / "recordings")
+        self.engine = MediaEngine(
+            len(self.card.ports), self.card.law, recording_sink=self.recordings
+        )
         self.commands = CardCommands(self.card, lambda msg: log.error("card: %s", msg))
         self.runner = MediaRunner(self.card, self.engine, self._deliver)
         self.manager: CallManager | None = None
@@ -66,6 +84,20 @@ class Box:
         self.commands_table.add("status", self._cmd_status)
         self.commands_table.add("calls", self._cmd_calls)
         self.commands_table.add("reload", self.reload)
+        self.commands_table.add("analog-ports", self._cmd_analog_ports)
+        self.commands_table.add("ring-phone", self._cmd_ring_phone)
+        self.commands_table.add("test-call", self._cmd_test_call)
+        self.commands_table.add("message-waiting", self._cmd_message_waiting)
+        self.commands_table.add("learn-tone", self._cmd_learn_tone)
+        self.commands_table.add("agent_login", self._cmd_agent_login)
+        self.commands_table.add("agent_logout", self._cmd_agent_logout)
+        self.commands_table.add("agent_pause", self._cmd_agent_pause)
+        self.commands_table.add("agent_unpause", self._cmd_agent_unpause)
+        self.commands_table.add("spans", self._cmd_spans)
+        self.commands_table.add("span-trace-start", self._cmd_span_trace_start)
+        self.commands_table.add("span-trace-stop", self._cmd_span_trace_stop)
+        self.commands_table.add("span-trace", self._cmd_span_trace)
+        self.commands_table.add("span-trace-pcap", self._cmd_span_trace_pcap)
 
     async def start(self, *, threaded: bool = True) -> None:
         """Open the store (seeding the default configuration on first start) and go live."""
@@ -73,6 +105,7 @@ class Box:
         self._threaded = threaded
         self._started = self.clock.now()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.recordings.directory.mkdir(exist_ok=True)
         self.store = await Store.open(str(self.settings.database))
         ports = self.card.ports
         await self.store.record_card_ports([p.name for p in ports])
@@ -82,6 +115,11 @@ class Box:
         )
         if seeded:
             log.info("first start: default configuration created")
+            if any(p.kind is hal.PortKind.E1B for p in ports):
+                # Calls on an E1 span reach the same greeting as calls on a line.
+                await asyncio.to_thread(
+                    trunk_sync.seed_did_default, str(self.settings.database), DEFAULT_FLOW
+                )
         config = await self.store.load_config()
         self.engine.set_country(config.country)
         self.writer = RecordWriter(self.store)
@@ -91,11 +129,18 @@ class Box:
             PromptLibrary(self.settings.data_dir / "prompts"),
             self.writer.submit, self._publish, config.country,
         )
+        await self._configure_analog(config.country)
         self.manager.configure(config)
+        self.tick_hooks.append(self.manager.pri.pump)
+        await self._configure_trunks()
         self.control = ControlServer(str(self.settings.socket_path), self.commands_table, self.bus)
         await self.control.start()
         if threaded:
+            self.recordings.start()
             self.runner.start()
+        else:
+            # Stepped: files are written on the loop's own thread, once a tick.
+            self.tick_hooks.append(lambda now: self.recordings.pump())
 
     def _publish(self, event: dict[str, Any]) -> None:
         """Live events go to control-socket subscribers and in-process listeners."""
@@ -129,14 +174,187 @@ class Box:
         assert self.manager is not None
         return {"calls": self.manager.call_views(self.clock.now())}
 
+    async def _cmd_agent_login(self, agent: str) -> dict[str, Any]:
+        return await self._agent_presence(agent, logged_in=True)
+
+    async def _cmd_agent_logout(self, agent: str) -> dict[str, Any]:
+        return await self._agent_presence(agent, logged_in=False)
+
+    async def _agent_presence(self, agent: str, *, logged_in: bool) -> dict[str, Any]:
+        """Log an agent in or out, recorded in the store first so a reload keeps it."""
+        assert self.manager is not None and self.store is not None
+        acd = self.manager.acd
+        if not isinstance(agent, str) or agent not in acd.agents:
+            raise CommandError(f"no agent named {agent!r}")
+        try:
+            await self.store.set_agent_logged_in(agent, logged_in)
+        except ConfigError as exc:
+            raise CommandError(exc.message) from None
+        now = self.clock.now()
+        try:
+            runtime = acd.login(agent, now) if logged_in else acd.logout(agent, now)
+        except AcdError as exc:
+            raise CommandError(str(exc)) from None
+        return _agent_answer(runtime)
+
+    async def _cmd_agent_pause(self, agent: str, reason: str) -> dict[str, Any]:
+        """Pause an agent with one of the configured reasons (not kept over a restart)."""
+        assert self.manager is not None
+        if not isinstance(agent, str) or not isinstance(reason, str):
+            raise CommandError("agent and reason must be text")
+        try:
+            runtime = self.manager.acd.pause(agent, reason, self.clock.now())
+        except AcdError as exc:
+            raise CommandError(str(exc)) from None
+        return _agent_answer(runtime)
+
+    async def _cmd_agent_unpause(self, agent: str) -> dict[str, Any]:
+        assert self.manager is not None
+        if not isinstance(agent, str):
+            raise CommandError("agent must be text")
+        try:
+            runtime = self.manager.acd.unpause(agent, self.clock.now())
+        except AcdError as exc:
+            raise CommandError(str(exc)) from None
+        return _agent_answer(runtime)
+
     async def reload(self) -> dict[str, Any]:
         """Re-read the configuration the web UI wrote; calls in progress carry on."""
         assert self.manager is not None and self.store is not None
         config = await self.store.load_config()
+        await self._configure_analog(config.country)
         errors = self.manager.configure(config)
+        errors += await self._configure_trunks()
         self.engine.set_country(config.country)
         self._publish({"type": "reloaded", "config_errors": errors})
         return {"reloaded": True, "config_errors": errors}
+
+    async def _configure_trunks(self) -> list[str]:
+        """Spans, DID routes, trunk groups and outbound routes from the store."""
+        assert self.manager is not None
+        trunks = await asyncio.to_thread(
+            trunk_sync.load_trunk_config_at, str(self.settings.database)
+        )
+        manager = self.manager
+        errors = manager.pri.configure(trunks.spans, self.clock.now())
+        errors += manager.router.configure(trunks, manager.pri.members())
+        for error in errors:
+            log.error("configuration: %s", error)
+        manager.config_errors.extend(errors)
+        return errors
+
+    def _span(self, span: str) -> Any:
+        assert self.manager is not None
+        found = self.manager.pri.by_name(str(span))
+        if found is None:
+            known = ", ".join(s.name for s in self.manager.pri.spans.values()) or "none"
+            raise CommandError(f"no span {span!r}; this box has: {known}")
+        return found
+
+    async def _cmd_spans(self) -> dict[str, Any]:
+        assert self.manager is not None
+        return {"spans": self.manager.pri.views()}
+
+    async def _cmd_span_trace_start(self, span: str) -> dict[str, Any]:
+        """Start a fresh D-channel trace of ``span`` (the technician's "record" button)."""
+        found = self._span(span)
+        found.trace.start(self.clock.wall())
+        return {"span": found.name, "running": True}
+
+    async def _cmd_span_trace_stop(self, span: str) -> dict[str, Any]:
+        found = self._span(span)
+        found.trace.stop()
+        return {"span": found.name, "running": False, "frames": len(found.trace.entries)}
+
+    async def _cmd_span_trace(self, span: str, since: int = 0) -> dict[str, Any]:
+        """The trace's lines from number ``since`` on, so a page can poll for new ones."""
+        found = self._span(span)
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise CommandError("since must be a whole number >= 0")
+        return {"span": found.name, "running": found.trace.running,
+                "total": len(found.trace.entries), "lines": found.trace.lines(since)}
+
+    async def _cmd_span_trace_pcap(self, span: str) -> dict[str, Any]:
+        found = self._span(span)
+        return {"span": found.name,
+                "pcap": base64.b64encode(found.trace.pcap()).decode("ascii")}
+
+    async def _configure_analog(self, country: str) -> None:
+        """Per-port analog settings and the outside-line prefix; calls in progress keep theirs."""
+        assert self.manager is not None
+        stored, prefix = await asyncio.to_thread(
+            analog_store.load_analog, str(self.settings.database)
+        )
+        self.manager.stations.outside_prefix = prefix
+        for port in self.manager.ports:
+            own = stored.get(port.info.name) or analog_store.AnalogPortSettings(port.info.name)
+            if isinstance(port, FxsPort):
+                port.apply_settings(own, country)
+            elif isinstance(port, FxoPort):
+                port.apply_settings(own)
+                port.on_learned = self._keep_learned_tone
+
+    def _keep_learned_tone(self, port: FxoPort, profile: LineToneProfile) -> None:
+        """Store a line's learned disconnect tone, so it survives restarts (loop thread)."""
+        text = json.dumps(profile.to_dict())
+        database = str(self.settings.database)
+
+        def save() -> None:
+            conn = sqlite_connect(database)
+            try:
+                analog_store.save_disconnect_profile(conn, port.info.name, text)
+            finally:
+                conn.close()
+
+        task = asyncio.create_task(asyncio.to_thread(save))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        self._publish({"type": "tone-learned", "port": port.info.name,
+                       "profile": profile.to_dict()})
+
+    async def _cmd_learn_tone(self, port: str, seconds: float = 10.0) -> dict[str, Any]:
+        """Start measuring an FXO line's disconnect tone; a "tone-learned" event follows."""
+        assert self.manager is not None
+        line = next((p for p in self.manager.ports
+                     if isinstance(p, FxoPort) and p.info.name == port), None)
+        if line is None:
+            raise CommandError(f"no exchange line {port!r}")
+        if not isinstance(seconds, int | float) or not 2 <= seconds <= 60:
+            raise CommandError("seconds must be a number from 2 to 60")
+        if line.machine.state.value == "idle":
+            raise CommandError(
+                f"{port} is idle: make a call on it and let the far end hang up first, "
+                "so the line plays its disconnect tone"
+            )
+        line.learn_disconnect_tone(float(seconds))
+        return {"port": port, "learning": True, "seconds": seconds}
+
+    def _diagnostics(self) -> LineDiagnostics:
+        assert self.manager is not None
+        return LineDiagnostics(self.manager.ports, self.manager.timers)
+
+    async def _cmd_analog_ports(self) -> dict[str, Any]:
+        assert self.manager is not None
+        return {"ports": self._diagnostics().views(),
+                "phone_calls": self.manager.stations.views()}
+
+    async def _cmd_ring_phone(self, port: str, seconds: float = 10.0) -> dict[str, Any]:
+        try:
+            return self._diagnostics().ring_phone(port, seconds, self.clock.now())
+        except DiagnosticsError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _cmd_test_call(self, port: str, number: str, hold: float = 10.0) -> dict[str, Any]:
+        try:
+            return self._diagnostics().test_call(port, number, hold, self.clock.now())
+        except DiagnosticsError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _cmd_message_waiting(self, port: str, waiting: bool) -> dict[str, Any]:
+        try:
+            return self._diagnostics().message_waiting(port, waiting)
+        except DiagnosticsError as exc:
+            raise CommandError(str(exc)) from None
 
     def status(self) -> dict[str, Any]:
         assert self.manager is not None
@@ -151,6 +369,7 @@ class Box:
             "agents": self.manager.acd.agent_status(now),
             "calls": self.manager.call_views(now),
             "config_errors": list(self.manager.config_errors),
+            "spans": self.manager.pri.views(),
             "media": {"ticks": self.runner.ticks, "errors": self.runner.errors,
                       "call_errors": self.manager.errors},
         }
@@ -159,6 +378,7 @@ class Box:
         """Stop ticking, finish writing records, close everything."""
         if self._threaded:
             await asyncio.to_thread(self.runner.stop, 2.0)
+        await asyncio.to_thread(self.recordings.close, 5.0)
         if self.control is not None:
             await self.control.close()
         if self.writer is not None:
@@ -174,6 +394,16 @@ class Box:
     def healthy(self, last_ticks: int) -> bool:
         """True while the media thread has ticked since ``last_ticks`` was read."""
         return self.runner.ticks > last_ticks
+
+
+def _agent_answer(agent: AgentRuntime) -> dict[str, Any]:
+    """What an agent command answers: the state now, and what applies after the work."""
+    return {
+        "agent": agent.name,
+        "state": agent.state.value,
+        "reason": agent.pause_reason if agent.state is AgentState.PAUSED else None,
+        "after_call": agent.presence.value,
+    }
 
 
 async def _keep_watchdog_fed(box: Box, interval: float) -> None:

@@ -22,10 +22,11 @@ FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 
 
 class PortKind(enum.Enum):
-    """FXS ports feed phones; FXO ports face an exchange line."""
+    """FXS ports feed phones; FXO ports face an exchange line; E1B is a B-channel of a span."""
 
     FXS = "fxs"
     FXO = "fxo"
+    E1B = "e1b"
 
 
 class Law(enum.Enum):

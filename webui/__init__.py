@@ -81,11 +81,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         dashboard,
         db,
+        diagnostics,
         errors,
+        flows,
         inbound_routes,
+        prompts,
         queues,
         records,
+        schedules,
         settings,
+        spans,
+        voicemail,
     )
     from webui.formatting import register_filters
 
@@ -101,8 +107,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         agents.bp,
         queues.bp,
         inbound_routes.bp,
+        spans.bp,
         settings.bp,
         api.bp,
+        diagnostics.bp,
+        flows.bp,
+        prompts.bp,
+        schedules.bp,
+        voicemail.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

@@ -15,7 +15,7 @@ from webui.db import get_db
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
 
-FIELDS = ("name", "extension", "port", "logged_in")
+FIELDS = ("name", "extension", "port", "logged_in", "skills")
 
 
 def _form_data() -> dict[str, Any]:
@@ -26,18 +26,25 @@ def _form_data() -> dict[str, Any]:
         "extension": request.form.get("extension", ""),
         "port": request.form.get("port", ""),
         "logged_in": "1" if request.form.get("logged_in") else "0",
+        "skills": request.form.get("skills", ""),
     }
 
 
 def _values(agent: Agent | None) -> dict[str, Any]:
     if agent is None:
-        return {"name": "", "extension": "", "port": "", "logged_in": "1"}
+        return {"name": "", "extension": "", "port": "", "logged_in": "1", "skills": ""}
     return {
         "name": agent.name,
         "extension": agent.extension,
         "port": agent.port,
         "logged_in": "1" if agent.logged_in else "0",
+        "skills": ", ".join(f"{skill}:{level}" for skill, level in agent.skills),
     }
+
+
+def _field_of(error: ConfigError) -> str:
+    # "skills.sales" is shown beside the skills field.
+    return "skills" if error.field.startswith("skills") else error.field
 
 
 def _fxs_ports() -> list[str] | None:
@@ -76,7 +83,7 @@ def create() -> ResponseReturnValue:
     try:
         agent = sync.save_agent(get_db(), values)
     except ConfigError as exc:
-        return _render_form(None, values, {exc.field: exc.message})
+        return _render_form(None, values, {_field_of(exc): exc.message})
     announce_saved(f"Agent {agent.name} added.")
     return redirect(url_for("agents.index"))
 
@@ -96,8 +103,28 @@ def edit(agent_id: int) -> ResponseReturnValue:
     except NotFoundError:
         abort(404)
     except ConfigError as exc:
-        return _render_form(agent, values, {exc.field: exc.message})
+        return _render_form(agent, values, {_field_of(exc): exc.message})
     announce_saved(f"Agent {saved.name} saved.")
+    return redirect(url_for("agents.index"))
+
+
+@bp.route("/pause-reasons", methods=["GET", "POST"])
+@login_required
+def pause_reasons() -> ResponseReturnValue:
+    """The reasons agents choose from when they pause; a refused list changes nothing."""
+    conn = get_db()
+    if request.method == "GET":
+        text = "\n".join(sync.pause_reasons(conn))
+        return render_template("agents/pause_reasons.html", value=text, errors={})
+    text = request.form.get("pause_reasons", "")
+    try:
+        reasons = sync.save_pause_reasons(conn, text)
+    except ConfigError as exc:
+        page = render_template(
+            "agents/pause_reasons.html", value=text, errors={"pause_reasons": str(exc)}
+        )
+        return page, 400
+    announce_saved(f"Pause reasons saved: {', '.join(reasons)}.")
     return redirect(url_for("agents.index"))
 
 

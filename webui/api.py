@@ -28,15 +28,21 @@ CDR_LIMIT_MAX = 1000
 
 
 def agent_json(agent: Agent) -> dict[str, Any]:
-    """An agent as the API shows it."""
-    return dataclasses.asdict(agent)
+    """An agent as the API shows it; ``skills`` (name to level) only when it has some."""
+    data = dataclasses.asdict(agent)
+    del data["skills"]
+    if agent.skills:
+        data["skills"] = dict(agent.skills)
+    return data
 
 
 def queue_json(queue: Queue) -> dict[str, Any]:
-    """A queue as the API shows it: the strategy as its name, members as a list."""
+    """A queue as the API shows it: the strategy as its name, members as a list, pairs as maps."""
     data = dataclasses.asdict(queue)
     data["strategy"] = queue.strategy.value
     data["members"] = list(queue.members)
+    data["skills"] = dict(queue.skills)
+    data["priority_callers"] = dict(queue.priority_callers)
     return data
 
 
@@ -181,6 +187,69 @@ def delete_agent(agent_id: int) -> ResponseReturnValue:
         return api_error(str(exc), 400, exc.field)
     reload_daemon()
     return Response(status=204)
+
+
+def _agent_command(agent_id: int, cmd: str, **args: Any) -> ResponseReturnValue:
+    """Run an agent state command in the daemon for the agent with ``agent_id``."""
+    agent = sync.get_agent(get_db(), agent_id)
+    if agent is None:
+        return api_error(f"no agent with id {agent_id}", 404, "id")
+    try:
+        return jsonify(daemon_request(cmd, agent=agent.name, **args))
+    except ControlError as exc:
+        if daemon_is_down(exc):
+            return api_error(DAEMON_DOWN, 503)
+        return api_error(f"the service refused: {exc}", 409)
+
+
+def _login(agent_id: int, logged_in: bool) -> ResponseReturnValue:
+    """Log in or out: saved in the configuration even while the service is down."""
+    try:
+        agent = sync.set_agent_logged_in(get_db(), agent_id, logged_in)
+    except NotFoundError as exc:
+        return api_error(exc.message, 404, exc.field)
+    try:
+        state = daemon_request("agent_login" if logged_in else "agent_logout", agent=agent.name)
+    except ControlError as exc:
+        if not daemon_is_down(exc):
+            return api_error(f"the service refused: {exc}", 409)
+        state = {"agent": agent.name, "state": None, "reason": None, "after_call": None}
+    return jsonify({**state, "logged_in": logged_in})
+
+
+@bp.route("/agents/<int:agent_id>/login", methods=["POST"])
+@api_auth_required
+def agent_login(agent_id: int) -> ResponseReturnValue:
+    """The agent takes queue calls (ends a pause too)."""
+    return _login(agent_id, True)
+
+
+@bp.route("/agents/<int:agent_id>/logout", methods=["POST"])
+@api_auth_required
+def agent_logout(agent_id: int) -> ResponseReturnValue:
+    """The agent stops taking queue calls, after a call in progress."""
+    return _login(agent_id, False)
+
+
+@bp.route("/agents/<int:agent_id>/pause", methods=["POST"])
+@api_auth_required
+def agent_pause(agent_id: int) -> ResponseReturnValue:
+    """Pause the agent with a reason from the configured list: ``{"reason": "lunch"}``."""
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    reason = body.get("reason")
+    reasons = sync.pause_reasons(get_db())
+    if not isinstance(reason, str) or reason not in reasons:
+        return api_error(f"reason must be one of {', '.join(reasons)}", 400, "reason")
+    return _agent_command(agent_id, "agent_pause", reason=reason)
+
+
+@bp.route("/agents/<int:agent_id>/unpause", methods=["POST"])
+@api_auth_required
+def agent_unpause(agent_id: int) -> ResponseReturnValue:
+    """End the agent's pause."""
+    return _agent_command(agent_id, "agent_unpause")
 
 
 @bp.route("/queues")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from firmware.store.models import Direction, Disposition, Strategy
+from firmware.store.models import AgentState, Direction, Disposition, Strategy
 
 API_VERSION = "1.0.0"
 
@@ -37,6 +37,12 @@ _AGENT_ID = {
     "schema": {"type": "integer", "minimum": 1},
 }
 
+_SKILLS = {
+    "type": "object",
+    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10},
+    "description": "Skill name to level 1-10, e.g. {\"sales\": 7}; absent when none.",
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -58,6 +64,7 @@ _SCHEMAS: dict[str, Any] = {
             "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
             "port": {"type": "string", "description": "FXS port of the agent's phone, e.g. fxs1"},
             "logged_in": {"type": "boolean", "description": "Whether queues ring this agent."},
+            "skills": _SKILLS,
         },
     },
     "AgentInput": {
@@ -68,6 +75,32 @@ _SCHEMAS: dict[str, Any] = {
             "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
             "port": {"type": "string", "pattern": "^fxs[1-9][0-9]{0,2}$"},
             "logged_in": {"type": "boolean", "default": True},
+            "skills": _SKILLS,
+        },
+    },
+    "AgentState": {
+        "type": "object",
+        "required": ["agent", "state"],
+        "properties": {
+            "agent": {"type": "string"},
+            "state": {
+                "type": ["string", "null"],
+                "enum": [*(s.value for s in AgentState), None],
+                "description": "The state now; null when the service is not running.",
+            },
+            "reason": {**_nullable("string"), "description": "The pause reason, if paused."},
+            "after_call": {
+                "type": ["string", "null"],
+                "description": "The state the agent goes to when the call or wrap-up ends.",
+            },
+            "logged_in": {"type": "boolean"},
+        },
+    },
+    "PauseInput": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "description": "One of the box's pause reasons."},
         },
     },
     "Queue": {
@@ -86,6 +119,31 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {"type": "string"},
                 "description": "Agent names, in the order linear hunting tries them.",
+            },
+            "service_level": {"type": "number", "description": "Answer target, seconds."},
+            "wrapup": {"type": "number", "description": "Seconds of wrap-up after a call."},
+            "autopause_rings": {
+                "type": "integer", "description": "Unanswered rings in a row that pause an agent.",
+            },
+            "skills": {**_SKILLS, "description": "Skills required, with minimum levels."},
+            "skill_widen_after": {
+                "type": "number", "description": "Seconds of waiting per lowering of the levels.",
+            },
+            "skill_widen_step": {"type": "integer"},
+            "max_length": {"type": "integer", "description": "Callers waiting at most; 0: none."},
+            "exit_destination": {
+                "type": "string",
+                "description": "queue:<name>, ivr:<flow>, or empty to say goodbye.",
+            },
+            "join_empty": {"type": "boolean"},
+            "leave_empty": {"type": "boolean"},
+            "overflow_queue": {"type": "string"},
+            "overflow_after": {"type": "number"},
+            "overflow_predicted": {"type": "boolean"},
+            "priority_callers": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 9},
+                "description": "Caller number to priority; higher is served first.",
             },
         },
     },
@@ -177,6 +235,12 @@ _SCHEMAS: dict[str, Any] = {
                         "longest_wait": {"type": "number"},
                         "agents_logged_in": {"type": "integer"},
                         "agents_available": {"type": "integer"},
+                        "agents_paused": {"type": "integer"},
+                        "agents_in_wrapup": {"type": "integer"},
+                        "ewt": {
+                            **_nullable("number"),
+                            "description": "Estimated wait of a caller joining now, seconds.",
+                        },
                     },
                 },
             },
@@ -188,12 +252,10 @@ _SCHEMAS: dict[str, Any] = {
                         "name": {"type": "string"},
                         "extension": {"type": "string"},
                         "port": {"type": "string"},
-                        "state": {
-                            "type": "string",
-                            "enum": ["available", "ringing", "on-call", "logged-out"],
-                        },
+                        "state": {"type": "string", "enum": [s.value for s in AgentState]},
                         "since": {"type": "number"},
                         "calls_taken": {"type": "integer"},
+                        "reason": _nullable("string"),
                     },
                 },
             },
@@ -210,6 +272,23 @@ _SCHEMAS: dict[str, Any] = {
 
 def _get(summary: str, ok: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": {"200": ok, "401": _UNAUTHORIZED}, **extra}
+
+
+def _agent_action(summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": _json(_ref("AgentState"), "The agent's state after the request."),
+            "400": _ERROR,
+            "401": _UNAUTHORIZED,
+            "404": _NOT_FOUND,
+            "409": _json(_ref("Error"), "The service refused (e.g. pausing a logged-out agent)."),
+            "503": _DAEMON_DOWN,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return {"parameters": [_AGENT_ID], "post": operation}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -328,6 +407,20 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/agents/{agent_id}/login": _agent_action(
+                "Log the agent in (a pause ends too); saved even while the service is down",
+                None,
+            ),
+            "/agents/{agent_id}/logout": _agent_action(
+                "Log the agent out, after a call in progress; saved even while the service "
+                "is down",
+                None,
+            ),
+            "/agents/{agent_id}/pause": _agent_action(
+                "Pause the agent with a reason, after a call in progress",
+                {"required": True, "content": {"application/json": {"schema": _ref("PauseInput")}}},
+            ),
+            "/agents/{agent_id}/unpause": _agent_action("End the agent's pause", None),
             "/queues": {
                 "get": _get(
                     "All queues", _json({"type": "array", "items": _ref("Queue")}, "Every queue.")

@@ -15,7 +15,20 @@ from webui.db import get_db
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
 
-FIELDS = ("name", "strategy", "ring_timeout", "retry_delay", "max_wait", "members")
+FIELDS = (
+    "name", "strategy", "ring_timeout", "retry_delay", "max_wait", "members", "service_level",
+    "wrapup", "autopause_rings", "skills", "skill_widen_after", "skill_widen_step",
+    "max_length", "exit_destination", "join_empty", "leave_empty", "overflow_queue",
+    "overflow_after", "overflow_predicted", "priority_callers", "refuse_empty",
+)
+_FIRST_FIELDS = ("name", "strategy", "ring_timeout", "retry_delay", "max_wait")
+# Fields the full ACD added: a post without one (a script written for the first
+# form) leaves it at its default.
+_LATER_FIELDS = (
+    "service_level", "wrapup", "autopause_rings", "skills", "skill_widen_after",
+    "skill_widen_step", "max_length", "exit_destination", "overflow_queue", "overflow_after",
+    "priority_callers",
+)
 
 # What a technician needs to know to pick a strategy, in the order offered.
 STRATEGY_HELP: dict[Strategy, str] = {
@@ -25,30 +38,29 @@ STRATEGY_HELP: dict[Strategy, str] = {
     Strategy.FEWEST_CALLS: "the agent who has taken the fewest calls",
     Strategy.RANDOM: "a free agent chosen at random",
     Strategy.LINEAR: "agents always in the member order below, first free one first",
+    Strategy.SKILLS_BASED: "the free agent best at the skills below, widening as callers wait",
 }
 
 
 def _form_data() -> dict[str, Any]:
-    return {
-        "name": request.form.get("name", ""),
-        "strategy": request.form.get("strategy", ""),
-        "ring_timeout": request.form.get("ring_timeout", ""),
-        "retry_delay": request.form.get("retry_delay", ""),
-        "max_wait": request.form.get("max_wait", ""),
-        "members": request.form.getlist("members"),
-    }
+    data: dict[str, Any] = {name: request.form.get(name, "") for name in _FIRST_FIELDS}
+    data.update({name: request.form.get(name) for name in _LATER_FIELDS})
+    data["members"] = request.form.getlist("members")
+    # An unticked checkbox sends nothing, so each one is worded for "no" to be
+    # the default: joining an empty queue is allowed unless refused.
+    data["join_empty"] = "0" if request.form.get("refuse_empty") else "1"
+    data["leave_empty"] = "1" if request.form.get("leave_empty") else "0"
+    data["overflow_predicted"] = "1" if request.form.get("overflow_predicted") else "0"
+    return data
+
+
+def _pairs_text(pairs: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{key}:{value}" for key, value in pairs)
 
 
 def _values(queue: Queue | None) -> dict[str, Any]:
     if queue is None:
-        return {
-            "name": "",
-            "strategy": Strategy.LONGEST_IDLE.value,
-            "ring_timeout": "15",
-            "retry_delay": "2",
-            "max_wait": "600",
-            "members": [],
-        }
+        queue = Queue(None, "", Strategy.LONGEST_IDLE, 15.0, 2.0, 600.0, ())
     return {
         "name": queue.name,
         "strategy": queue.strategy.value,
@@ -56,21 +68,47 @@ def _values(queue: Queue | None) -> dict[str, Any]:
         "retry_delay": f"{queue.retry_delay:g}",
         "max_wait": f"{queue.max_wait:g}",
         "members": list(queue.members),
+        "service_level": f"{queue.service_level:g}",
+        "wrapup": f"{queue.wrapup:g}",
+        "autopause_rings": str(queue.autopause_rings),
+        "skills": _pairs_text(queue.skills),
+        "skill_widen_after": f"{queue.skill_widen_after:g}",
+        "skill_widen_step": str(queue.skill_widen_step),
+        "max_length": str(queue.max_length),
+        "exit_destination": queue.exit_destination,
+        "join_empty": "1" if queue.join_empty else "0",
+        "leave_empty": "1" if queue.leave_empty else "0",
+        "overflow_queue": queue.overflow_queue,
+        "overflow_after": f"{queue.overflow_after:g}",
+        "overflow_predicted": "1" if queue.overflow_predicted else "0",
+        "priority_callers": "\n".join(f"{n}:{p}" for n, p in queue.priority_callers),
     }
 
 
 def _field_of(error: ConfigError) -> str:
-    # "members[2]" is shown beside the members checkboxes as a whole.
-    return "members" if error.field.startswith("members") else error.field
+    # "members[2]" is shown beside the members checkboxes as a whole, and
+    # "skills.sales" beside the skills field.
+    for name in ("members", "skills", "priority_callers"):
+        if error.field.startswith(name):
+            return name
+    return error.field
 
 
 def _render_form(
     queue: Queue | None, values: dict[str, Any], errors: dict[str, str]
 ) -> ResponseReturnValue:
-    names = [agent.name for agent in sync.list_agents(get_db())]
+    conn = get_db()
+    names = [agent.name for agent in sync.list_agents(conn)]
     chosen = [name for name in values["members"] if name in names]
     # Members first, in their hunting order, then everyone else.
     candidates = chosen + [name for name in names if name not in chosen]
+    own = queue.name if queue is not None else None
+    others = [q.name for q in sync.list_queues(conn) if q.name != own]
+    flows = [f.name for f in sync.list_flows(conn)]
+    exits = [("", "say goodbye and hang up")]
+    exits += [(f"queue:{name}", f"Queue: {name}") for name in others]
+    exits += [(f"ivr:{name}", f"IVR flow: {name}") for name in flows]
+    overflows = [("", "no overflow")] + [(name, name) for name in others]
     page = render_template(
         "queues/form.html",
         queue=queue,
@@ -78,9 +116,18 @@ def _render_form(
         errors=errors,
         candidates=candidates,
         strategies=[(s.value, f"{s.value}: {STRATEGY_HELP[s]}") for s in Strategy],
+        exits=_keep_typed(exits, values["exit_destination"]),
+        overflows=_keep_typed(overflows, values["overflow_queue"]),
         fields=FIELDS,
     )
     return page, 400 if errors else 200
+
+
+def _keep_typed(options: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
+    """The options, plus the submitted value when it is not one, so a refused form keeps it."""
+    if value and value not in {v for v, _ in options}:
+        return [*options, (value, f"{value} (does not exist)")]
+    return options
 
 
 @bp.route("")

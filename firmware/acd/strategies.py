@@ -4,12 +4,17 @@ Each strategy orders candidates; ``ring-all`` rings every one of them at once,
 the others ring the first. Members already tried for this caller in the current
 round go last, so a phone that does not answer is not rung again and again
 while a colleague is free.
+
+``skills-based`` is given only agents who meet the caller's current minimum
+levels (the ACD filters them); among those the best match rings first: the
+highest total proficiency in the skills the queue requires, then the longest
+idle, then member order.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from firmware.acd.agents import AgentRuntime
 from firmware.store.models import Strategy
@@ -42,8 +47,13 @@ def choose(
     tried: set[str],
     memory: RoundRobinMemory,
     rng: random.Random,
+    required: Mapping[str, int] | None = None,
 ) -> list[AgentRuntime]:
-    """The agents to ring now for the head caller of ``queue`` (empty: nobody free)."""
+    """The agents to ring now for a caller of ``queue`` (empty: nobody free).
+
+    ``required`` are the skills a skills-based queue asks for; only their
+    names matter here, the levels were checked by the caller.
+    """
     if not free:
         return []
     if strategy == "ring-all":
@@ -61,6 +71,14 @@ def choose(
     elif strategy == "round-robin":
         names = {a.name: a for a in fresh}
         pick = next(names[n] for n in memory.order(queue, members) if n in names)
+    elif strategy == "skills-based":
+        skills = tuple(required or ())
+        pick = min(
+            fresh,
+            key=lambda a: (
+                -sum(a.level(s) for s in skills), a.idle_since, position.get(a.name, 0)
+            ),
+        )
     else:
         raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
     return [pick]

@@ -10,6 +10,7 @@ queues can ring phones.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -21,20 +22,27 @@ from firmware.calls.analog import AnalogPort, FxoPort, FxsPort
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.lines import PhonePort, TrunkPort
 from firmware.calls.model import Call, CallState
-from firmware.calls.timers import Timers
-from firmware.ivr import actions as ivr_actions
+from firmware.calls.pri import BChannelPort, PriTrunks
+from firmware.calls.routing import Router
+from firmware.calls.timers import TimerHandle, Timers
+from firmware.calls.transfer import PhoneCalls
+from firmware.ivr.host import IvrHost
 from firmware.ivr.prompts import PromptLibrary
-from firmware.ivr.session import IvrSession
 from firmware.media import events as media_events
-from firmware.media.engine import MediaEngine
+from firmware.media.engine import MediaEngine, MediaError
 from firmware.media.prompts import PromptError
 from firmware.media.tones import RING_CADENCES
+from firmware.signaling.loopstart.events import CallerInfo
 from firmware.signaling.loopstart.fxs import FxsConfig
 from firmware.store.models import BoxConfig, Cdr, QueueLogEntry
 from hal import interface as hal
 from hal.clock import Clock
+from hal.span import SpanAlarmChanged
 
 log = logging.getLogger(__name__)
+
+# How long an IVR transfer node rings an extension before taking its fail branch.
+IVR_TRANSFER_RING_SECONDS = 25.0
 
 
 class CallManager:
@@ -61,15 +69,29 @@ class CallManager:
         self._ids = itertools.count(1)
         self.timers = Timers()
         self.acd = Acd(self.timers, self, record, publish, clock.wall)
+        self.ivr = IvrHost(self, self.timers, clock, record, publish)
+        # Calls an IVR transfer node is ringing an extension for: call id -> (phone, agent).
+        self._ivr_transfers: dict[str, tuple[FxsPort, str, TimerHandle]] = {}
         cadence = RING_CADENCES.get(country, (1.0, 4.0))
-        self.ports: list[AnalogPort] = []
+        self.router = Router()
+        self.pri = PriTrunks(card, engine, self, clock, self.router.did_match)
+        b_channels = {p.channel: p for p in self.pri.ports()}
+        self.ports: list[AnalogPort | BChannelPort] = []
         for info in card.ports:
             if info.kind is hal.PortKind.FXO:
                 self.ports.append(FxoPort(info, commands, engine, self))
+            elif info.kind is hal.PortKind.E1B:
+                self.ports.append(b_channels[info.index])
             else:
                 config = FxsConfig(ring_cadence=cadence)
                 self.ports.append(FxsPort(info, commands, engine, self, config))
         self._by_channel = {port.channel: port for port in self.ports}
+        # Calls the phones place themselves: extensions, outside lines, transfers.
+        self.stations = PhoneCalls(self, engine, self.timers, clock.wall, record, publish)
+        self.stations.attach(
+            [p for p in self.ports if isinstance(p, FxsPort)],
+            [p for p in self.ports if isinstance(p, FxoPort)],
+        )
         self.calls: dict[str, Call] = {}
         self.config = BoxConfig((), (), (), (), country)
         self.config_errors: list[str] = []
@@ -98,12 +120,14 @@ class CallManager:
                               f"lines: {', '.join(sorted(trunks)) or 'none'}")
                 continue
             routes[route.port] = route.destination
+        errors += self.stations.configure(config)
         self.config = config
         self.config_errors = errors
         self._routes = routes
         self._flows = {f.name: f.definition for f in config.flows}
+        self.ivr.configure(self._flows, config.schedules)
         self._prompts.forget()
-        self.acd.configure(agents, config.queues, self._now)
+        self.acd.configure(agents, config.queues, self._now, config.pause_reasons)
         for phone in phones.values():
             phone.agent = None
         for agent in agents:
@@ -133,6 +157,7 @@ class CallManager:
             deadline = port.next_deadline()
             if deadline is not None and deadline <= now:
                 self._guarded(port.on_timer, now)
+        self._guarded(self.pri.on_tick, now)
         self._guarded(self.timers.run_due, now)
 
     def _guarded(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -143,6 +168,11 @@ class CallManager:
             log.exception("error while handling %s", args[0])
 
     def _on_hal(self, event: hal.HalEvent, now: float) -> None:
+        if isinstance(event, SpanAlarmChanged):
+            self.pri.on_span_alarm(event, now)
+            self._publish({"type": "span-alarm", "span": f"span{event.span}",
+                           "alarms": sorted(a.name for a in event.alarms)})
+            return
         port = self.ports[event.port]
         if isinstance(event, hal.AlarmChanged):
             port.on_alarm(event.alarm)
@@ -151,6 +181,9 @@ class CallManager:
             port.on_hal(event, now)
 
     def _on_media(self, event: media_events.MediaEvent, now: float) -> None:
+        if isinstance(event, media_events.RecordingFinished):
+            self.ivr.recording_finished(event.key, event.path, event.seconds, event.error, now)
+            return
         port = self._by_channel.get(event.channel)
         if port is None:
             return
@@ -164,6 +197,8 @@ class CallManager:
         self, port: TrunkPort, caller_number: str | None, caller_name: str | None, now: float
     ) -> None:
         destination = self._routes.get(port.info.name)
+        if isinstance(port, BChannelPort):
+            destination = self.router.inbound_destination(port.called_number)
         if destination is None:
             log.warning("%s rings but has no inbound route: not answered", port.info.name)
             return
@@ -189,15 +224,30 @@ class CallManager:
         if call is None:
             return
         kind, _, name = (call.destination or "").partition(":")
-        if kind == "ivr" and name in self._flows:
-            call.state = CallState.IVR
-            call.ivr = IvrSession(self._flows[name])
-            self._run_ivr(call, call.ivr.start(), now)
+        if kind == "ivr" and self.ivr.has_flow(name):
+            self._start_ivr(call, name, now)
         elif kind == "queue" and name in self.acd.queues:
             self._enqueue(call, name, now)
+        elif kind == "extension":
+            self._ring_extension(call, name, now)
         else:
             log.error("call %s: destination %r does not exist", call.id, call.destination)
             self._end_call(call, now, "failed")
+
+    def _ring_extension(self, call: Call, extension: str, now: float) -> None:
+        """A DID routed straight to an agent's phone: ring it as an IVR transfer would."""
+        problem = self.transfer(call.id, "extension", extension, now)
+        if problem is not None:
+            log.warning("call %s: %s", call.id, problem)
+            self._end_call(call, now, "busy" if problem.endswith("busy") else "failed")
+            return
+
+        def unanswered(t: float, c: Call = call) -> None:
+            # Runs after the transfer's own ring timer: nobody answered, the caller goes.
+            if c.id in self.calls and c.state is not CallState.CONNECTED:
+                self._end_call(c, t, "no-answer")
+
+        self.timers.call_at(now + IVR_TRANSFER_RING_SECONDS, unanswered)
 
     def trunk_gone(self, port: TrunkPort, now: float) -> None:
         call = self.calls.get(port.call_id or "")
@@ -209,10 +259,13 @@ class CallManager:
 
     def trunk_digit(self, port: TrunkPort, digit: str, now: float) -> None:
         call = self.calls.get(port.call_id or "")
-        if call is not None and call.ivr is not None and not call.ivr.finished:
-            self._run_ivr(call, call.ivr.digit(digit), now)
+        if call is not None and self.ivr.active(call.id):
+            self.ivr.digit(call.id, digit, now)
 
     def phone_answered(self, port: PhonePort, now: float) -> None:
+        if port.call_id in self._ivr_transfers:
+            self._ivr_transfer_answered(port.call_id, now)
+            return
         if port.call_id is not None and port.agent is not None:
             self.acd.agent_answered(port.agent, port.call_id, now)
 
@@ -228,44 +281,6 @@ class CallManager:
         self._publish({"type": "phone-offhook", "port": port.info.name})
 
     # -- inbound calls -------------------------------------------------
-    def _run_ivr(self, call: Call, actions: Sequence[ivr_actions.IvrAction], now: float) -> None:
-        for action in actions:
-            match action:
-                case ivr_actions.Play(prompt=prompt, tag=tag):
-                    try:
-                        audio = self._prompts.get(prompt)
-                    except PromptError as exc:
-                        log.error("call %s: %s", call.id, exc)
-                        self.timers.call_at(
-                            now, lambda t, c=call, g=tag: self._ivr_prompt_done(c, g, t)
-                        )
-                        continue
-                    self._engine.play_prompt(call.port, audio, tag)
-                case ivr_actions.StopPlayout():
-                    self._engine.stop_playout(call.port)
-                case ivr_actions.StartTimer(seconds=seconds, tag=tag):
-                    if call.ivr_timer is not None:
-                        call.ivr_timer.cancel()
-                    call.ivr_timer = self.timers.call_at(
-                        now + seconds, lambda t, c=call, g=tag: self._ivr_timer(c, g, t)
-                    )
-                case ivr_actions.CancelTimer():
-                    if call.ivr_timer is not None:
-                        call.ivr_timer.cancel()
-                        call.ivr_timer = None
-                case ivr_actions.Enqueue(queue=queue):
-                    self._enqueue(call, queue, now)
-                case ivr_actions.Hangup():
-                    self._end_call(call, now, "answered")
-
-    def _ivr_prompt_done(self, call: Call, tag: str, now: float) -> None:
-        if call.ivr is not None and call.id in self.calls:
-            self._run_ivr(call, call.ivr.prompt_finished(tag), now)
-
-    def _ivr_timer(self, call: Call, tag: str, now: float) -> None:
-        if call.ivr is not None and call.id in self.calls:
-            self._run_ivr(call, call.ivr.timer_expired(tag), now)
-
     def _prompt_finished(self, port: AnalogPort, tag: str, now: float) -> None:
         call = self.calls.get(port.call_id or "")
         if call is None:
@@ -274,10 +289,10 @@ class CallManager:
             self._engine.play_tone(call.port, "ringback")
         elif tag == "goodbye":
             self._end_call(call, now, call.disposition or "no-answer")
-        elif call.ivr is not None:
-            self._ivr_prompt_done(call, tag, now)
+        elif self.ivr.active(call.id):
+            self.ivr.prompt_finished(call.id, tag, now)
 
-    def _enqueue(self, call: Call, queue: str, now: float) -> None:
+    def _enqueue(self, call: Call, queue: str, now: float, priority: int = 0) -> None:
         if queue not in self.acd.queues:
             log.error("call %s: queue %r does not exist", call.id, queue)
             self._end_call(call, now, "failed")
@@ -288,7 +303,117 @@ class CallManager:
             self._engine.play_prompt(call.port, self._prompts.get("please-hold"), "hold")
         except PromptError:
             self._engine.play_tone(call.port, "ringback")
-        self.acd.enqueue(call.id, queue, now, call.caller_number)
+        self.acd.enqueue(call.id, queue, now, call.caller_number, priority)
+
+    # -- CallControl, for the IVR host (firmware.ivr.host) -----------------
+    def _start_ivr(self, call: Call, flow: str, now: float) -> None:
+        call.state = CallState.IVR
+        self.ivr.start(call.id, flow, call.caller_number, now)
+
+    def play_prompt(self, call_id: str, prompt: str, tag: str) -> bool:
+        call = self.calls.get(call_id)
+        if call is None:
+            return False
+        try:
+            audio = self._prompts.get(prompt)
+        except PromptError as exc:
+            log.error("call %s: %s", call_id, exc)
+            return False
+        self._engine.play_prompt(call.port, audio, tag)
+        return True
+
+    def stop_playout(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._engine.stop_playout(call.port)
+
+    def enqueue(self, call_id: str, queue: str, priority: int, now: float) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._enqueue(call, queue, now, priority)
+
+    def hang_up(self, call_id: str, reason: str, now: float) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._end_call(call, now, "answered")
+
+    def transfer(self, call_id: str, kind: str, number: str, now: float) -> str | None:
+        call = self.calls.get(call_id)
+        if call is None:
+            return "the call has ended"
+        if kind != "extension":
+            return "calls to outside numbers need outbound routing, which this box does not have"
+        agent = next((a for a in self.config.agents if a.extension == number), None)
+        phones = {p.info.name: p for p in self.ports if isinstance(p, FxsPort)}
+        phone = phones.get(agent.port) if agent is not None else None
+        if agent is None or phone is None:
+            return f"no phone has extension {number}"
+        if not phone.can_ring:
+            return f"extension {number} is busy"
+        phone.call_id = call_id
+        call.ringing_ports.add(phone.channel)
+        call.state = CallState.RINGING
+        self._engine.play_tone(call.port, "ringback")
+        phone.ring(now, CallerInfo(call.caller_number, call.caller_name))
+        timer = self.timers.call_at(
+            now + IVR_TRANSFER_RING_SECONDS, lambda t: self._ivr_transfer_unanswered(call_id, t)
+        )
+        self._ivr_transfers[call_id] = (phone, agent.name, timer)
+        return None
+
+    def _ivr_transfer_answered(self, call_id: str, now: float) -> None:
+        phone, agent, timer = self._ivr_transfers.pop(call_id)
+        timer.cancel()
+        call = self.calls[call_id]
+        call.ringing_ports.discard(phone.channel)
+        call.agent = agent
+        call.agent_port = phone.channel
+        call.answered_wall = self._clock.wall()
+        call.state = CallState.CONNECTED
+        self._engine.stop_playout(call.port)
+        self._engine.bridge(call.port, phone.channel)
+        phone.connect(now)
+        self._publish({"type": "call-connected", "call_id": call_id, "agent": agent,
+                       "port": call.port_name, "agent_port": phone.info.name})
+        self.ivr.transfer_connected(call_id, now)
+
+    def _ivr_transfer_unanswered(self, call_id: str, now: float) -> None:
+        number = self._cancel_ivr_transfer(call_id, now)
+        call = self.calls.get(call_id)
+        if number is not None and call is not None:
+            call.state = CallState.IVR
+            self._engine.stop_playout(call.port)
+            self.ivr.transfer_failed(call_id, f"{number} did not answer", now)
+
+    def _cancel_ivr_transfer(self, call_id: str, now: float) -> str | None:
+        """Stop an IVR transfer's ringing; returns the phone's name if one was ringing."""
+        pending = self._ivr_transfers.pop(call_id, None)
+        if pending is None:
+            return None
+        phone, _, timer = pending
+        timer.cancel()
+        call = self.calls.get(call_id)
+        if call is not None:
+            call.ringing_ports.discard(phone.channel)
+        if phone.call_id == call_id:
+            phone.call_id = None
+            phone.stop_ring(now)
+        return phone.info.name
+
+    def start_recording(self, call_id: str, key: str) -> str | None:
+        call = self.calls.get(call_id)
+        if call is None:
+            return "the call has ended"
+        try:
+            self._engine.start_recording(call.port, key, stereo=False)
+        except MediaError as exc:
+            return str(exc)
+        return None
+
+    def stop_recording(self, key: str) -> None:
+        # It may have ended already with its channel (a hang-up resets the channel).
+        with contextlib.suppress(MediaError):
+            self._engine.stop_recording(key)
 
     # -- AgentLine, for the ACD ----------------------------------------
     def _phone(self, agent: AgentRuntime) -> FxsPort:
@@ -306,7 +431,7 @@ class CallManager:
         port.call_id = call_id
         call.ringing_ports.add(port.channel)
         call.state = CallState.RINGING
-        port.ring(self._now)
+        port.ring(self._now, CallerInfo(call.caller_number, call.caller_name))
         return True
 
     def cancel_agent_ring(self, agent: AgentRuntime, call_id: str) -> None:
@@ -333,9 +458,15 @@ class CallManager:
         self._publish({"type": "call-connected", "call_id": call.id, "agent": agent.name,
                        "port": call.port_name, "agent_port": agent.port})
 
-    def queue_exit(self, call_id: str, reason: str) -> None:
+    def queue_exit(self, call_id: str, reason: str, destination: str | None = None) -> None:
         call = self.calls.get(call_id)
         if call is None:
+            return
+        kind, _, name = (destination or "").partition(":")
+        if kind == "ivr" and self.ivr.has_flow(name):
+            # The queue's exit destination: the caller walks that flow.
+            self._engine.stop_playout(call.port)
+            self._start_ivr(call, name, self._now)
             return
         call.disposition = "no-answer"
         call.state = CallState.ENDING
@@ -345,6 +476,12 @@ class CallManager:
             self._end_call(call, self._now, "no-answer")
 
     # -- ending --------------------------------------------------------
+    def end_call(self, call_id: str, now: float, disposition: str) -> None:
+        """Clear both legs of a call from outside the manager (a transfer nobody took)."""
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._end_call(call, now, disposition)
+
     def _end_call(
         self, call: Call, now: float, disposition: str, *, by_caller: bool = False,
         by_agent: bool = False,
@@ -352,12 +489,13 @@ class CallManager:
         """Clear both legs of ``call`` and write its CDR; safe to call once per call."""
         if self.calls.pop(call.id, None) is None:
             return
-        if call.ivr_timer is not None:
-            call.ivr_timer.cancel()
+        self.stations.call_ended(call.id, now)
+        self.ivr.call_ended(call.id, now)
+        self._cancel_ivr_transfer(call.id, now)
         if not by_caller and not by_agent:
             self.acd.caller_hung_up(call.id, now)
         trunk = self._by_channel[call.port]
-        assert isinstance(trunk, FxoPort)
+        assert isinstance(trunk, FxoPort | BChannelPort)
         self._engine.reset(call.port)
         if trunk.call_id == call.id:
             trunk.call_id = None
@@ -393,6 +531,7 @@ class CallManager:
             {"name": p.info.name, "kind": p.info.kind.value, "state": p.state,
              "alarm": p.alarm, "call_id": p.call_id}
             for p in self.ports
+            if p.info.kind is not hal.PortKind.E1B
         ]
 
     def call_views(self, now: float) -> list[dict]:

@@ -4,7 +4,8 @@ Definition: occupancy = busy agent-seconds / staffed agent-seconds within a
 window [start, end], where
 
 - busy time is, for every answered call, the span from the answer to the end
-  of its wrap-up (complete + the queue's ``wrapup_seconds``), clipped to the
+  of its wrap-up (complete + the measured wrap-up, or the queue's
+  ``wrapup_seconds`` when the log has no wrap-up event), clipped to the
   window; a call still connected at the end of the log is busy until ``end``.
   Ringing is not busy time: the agent was free and the ACD was offering a call.
 - staffed time is the agent-seconds logged in within the window, given by the
@@ -46,6 +47,9 @@ def occupancy(
         if visit.ended is None:
             until = end
         else:
-            until = visit.ended + targets.get(visit.queue, QueueTargets()).wrapup_seconds
+            wrapup = visit.wrapup
+            if wrapup is None:
+                wrapup = targets.get(visit.queue, QueueTargets()).wrapup_seconds
+            until = visit.ended + wrapup
         busy.append(max(0.0, min(until, end) - max(visit.left, start)))
     return math.fsum(busy) / staffed_seconds

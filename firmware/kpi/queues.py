@@ -7,17 +7,19 @@ the queue to leaving it by answer, abandon or exit-timeout:
 - short abandon: an abandoned pass whose wait is shorter than the queue's
   ``short_abandon_seconds`` (a caller who dialled by mistake); such passes are
   left out of every other figure.
-- offered: passes that left the queue (answered, abandoned or timed out),
-  short abandons excluded. Callers still waiting are counted in ``waiting``
+- offered: passes that left the queue (answered, abandoned, timed out, or
+  exited: turned away full or empty, or moved to another queue), short
+  abandons excluded. Callers still waiting are counted in ``waiting``
   and in nothing else, so a figure never changes its mind about a call.
-- answered / abandoned / timed_out: offered passes by how they left.
+- answered / abandoned / timed_out / exited: offered passes by how they left.
 - service level: answered passes with wait <= ``service_level_seconds``,
-  divided by offered. Abandons and time-outs count against it.
+  divided by offered. Abandons, time-outs and exits count against it.
 - ASA (average speed of answer): the mean wait of answered passes.
 - AHT (average handle time): the mean, over answered passes whose
-  conversation has ended, of talk time (answer to complete) plus the queue's
-  ``wrapup_seconds``. The queue log has no wrap-up events yet, so the
-  configured wrap-up stands in for the measured one.
+  conversation has ended, of talk time (answer to complete) plus the agent's
+  wrap-up after it: as the ``wrapup`` event measured it, or the queue's
+  ``wrapup_seconds`` when the log has none (the wrap-up has not ended yet,
+  or the log comes from before wrap-up events).
 - max wait: the longest wait among offered passes.
 
 A ratio or mean over nothing is None, not zero: a queue nobody called has no
@@ -63,6 +65,7 @@ class QueueKpis:
     abandoned: int
     timed_out: int
     short_abandoned: int
+    exited: int
     waiting: int
     service_level: float | None
     asa: float | None
@@ -109,7 +112,11 @@ def _one_queue(name: str, visits: list[QueueVisit], target: QueueTargets) -> Que
     offered = [v for v, short in zip(left, is_short, strict=True) if not short]
     answered = [v for v in offered if v.outcome is Outcome.ANSWERED]
     within = sum(_wait(v) <= target.service_level_seconds for v in answered)
-    talks = [v.talk for v in answered if v.talk is not None]
+    handles = [
+        v.talk + (target.wrapup_seconds if v.wrapup is None else v.wrapup)
+        for v in answered
+        if v.talk is not None
+    ]
     return QueueKpis(
         queue=name,
         offered=len(offered),
@@ -117,10 +124,11 @@ def _one_queue(name: str, visits: list[QueueVisit], target: QueueTargets) -> Que
         abandoned=sum(v.outcome is Outcome.ABANDONED for v in offered),
         timed_out=sum(v.outcome is Outcome.TIMED_OUT for v in offered),
         short_abandoned=sum(is_short),
+        exited=sum(v.outcome is Outcome.EXITED for v in offered),
         waiting=waiting,
         service_level=within / len(offered) if offered else None,
         asa=_mean([_wait(v) for v in answered]),
-        aht=_mean([t + target.wrapup_seconds for t in talks]),
+        aht=_mean(handles),
         max_wait=max((_wait(v) for v in offered), default=None),
     )
 

@@ -1,15 +1,16 @@
 """A call's pass through a queue, rebuilt from the queue log's events.
 
-The ACD logs steps (enter, ring, answer, abandon, exit-timeout, complete);
-the figures need the pass as one piece: when the caller entered, how it left
-the queue, and when the conversation ended.
+The ACD logs steps (enter, ring, answer, abandon, exit-timeout, exit-full,
+exit-empty, transfer, overflow, complete, wrapup); the figures need the pass
+as one piece: when the caller entered, how it left the queue, when the
+conversation ended, and how long the agent's wrap-up after it lasted.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from firmware.store.models import QueueEvent, QueueLogEntry
 
@@ -20,6 +21,8 @@ class Outcome(enum.StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
     TIMED_OUT = "timed-out"
+    # Turned away (full, nobody logged in) or moved to another queue.
+    EXITED = "exited"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,8 @@ class QueueVisit:
 
     ``left`` is the time of the answer, abandon or exit-timeout (None while the
     caller is still waiting); ``ended`` is the time of the ``complete`` event
-    of an answered call (None while it is still connected).
+    of an answered call (None while it is still connected); ``wrapup`` is the
+    measured wrap-up after it (None when the log has no ``wrapup`` event).
     """
 
     call_id: str
@@ -38,6 +42,7 @@ class QueueVisit:
     left: float | None = None
     agent: str | None = None
     ended: float | None = None
+    wrapup: float | None = None
 
     @property
     def wait(self) -> float | None:
@@ -56,6 +61,9 @@ _LEAVING = {
     QueueEvent.ANSWER: Outcome.ANSWERED,
     QueueEvent.ABANDON: Outcome.ABANDONED,
     QueueEvent.EXIT_TIMEOUT: Outcome.TIMED_OUT,
+    QueueEvent.EXIT_FULL: Outcome.EXITED,
+    QueueEvent.EXIT_EMPTY: Outcome.EXITED,
+    QueueEvent.TRANSFER: Outcome.EXITED,
 }
 
 
@@ -88,10 +96,22 @@ def queue_visits(log: Iterable[QueueLogEntry]) -> list[QueueVisit]:
             )
             if outcome is not Outcome.ANSWERED:
                 del open_visit[key]
-        elif entry.event is QueueEvent.COMPLETE and visit.outcome is Outcome.ANSWERED:
-            visits[index] = QueueVisit(
-                visit.call_id, visit.queue, visit.entered, visit.outcome, visit.left,
-                visit.agent, entry.time,
-            )
+        elif (
+            entry.event is QueueEvent.COMPLETE
+            and visit.outcome is Outcome.ANSWERED
+            and visit.ended is None
+        ):
+            visits[index] = replace(visit, ended=entry.time)
+        elif entry.event is QueueEvent.WRAPUP and visit.ended is not None:
+            visits[index] = replace(visit, wrapup=_seconds(entry.data))
             del open_visit[key]
     return visits
+
+
+def _seconds(data: str | None) -> float | None:
+    """The seconds a ``wrapup`` event carries; None when the data is damaged."""
+    try:
+        value = float(data or "")
+    except ValueError:
+        return None
+    return value if value >= 0 else None

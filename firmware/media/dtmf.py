@@ -57,6 +57,11 @@ most windows of a long key press.
 
 from __future__ import annotations
 
+import functools
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 
 from firmware.media.levels import dbm0_to_peak, dbm0_to_power
@@ -96,26 +101,30 @@ class DtmfError(ValueError):
     """A DTMF request or an audio block that cannot be handled as given."""
 
 
-def _chunk_bases(rate: int, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """DFT bases for the chunks of a block of ``length`` samples, float32.
+def _chunk_basis_table(rate: int, k: int) -> tuple[np.ndarray, int]:
+    """DFT bases for chunks at every phase of the DTMF tones, float32; and the period.
 
-    ``own[i]`` (16, HOP) times chunk i (as a column) gives its DFT at the eight
-    frequencies, real parts then imaginary parts, referred to the block's first sample;
-    ``carry[i]`` does the same for the block's last two chunks, referred to the *next*
-    block's first sample. With every chunk of a window referred to the same instant, a
-    window's DFT is the plain sum of its chunks' DFTs: no complex rotation per tick.
+    Entry ``c`` (16, HOP), times a chunk as a column, gives the chunk's DFT at the eight
+    frequencies (real parts then imaginary parts) referred to a fixed instant that lies
+    ``c`` chunks before the chunk. Every tone makes a whole number of cycles in a period
+    of chunks (200 of them, one second, at 8000 Hz), so referring each chunk to the
+    start of its period refers all chunks to one instant: a window's DFT is then the
+    plain sum of its chunks' DFTs, across block edges too, with no carry or rotation.
+    ``k - 1`` entries past the period repeat its start, so a block's ``k`` consecutive
+    bases are always one slice.
     """
-    k = length // HOP
-    m = np.arange(HOP)
-    lead = CHUNKS_PER_WINDOW - 1
-
-    def basis(offset: int) -> np.ndarray:
-        phase = 2.0 * np.pi * np.outer(m + offset, _FREQS) / rate
-        return np.concatenate([np.cos(phase), -np.sin(phase)], axis=1)
-
-    own = np.stack([basis(HOP * i).T for i in range(k)])
-    carry = np.stack([basis(HOP * i - length).T for i in range(max(0, k - lead), k)])
-    return own.astype(np.float32), carry.astype(np.float32)
+    freqs = [int(f) for f in _FREQS]
+    samples = HOP
+    for f in freqs:  # the shortest whole number of chunks in which every tone repeats
+        cycle = rate // math.gcd(rate, f)
+        samples = samples * cycle // math.gcd(samples, cycle)
+    period = samples // HOP
+    n = HOP * np.arange(period + k - 1)[:, None, None] + np.arange(HOP)  # (c, 1, HOP)
+    # Whole numbers of cycles are dropped before the float arithmetic, exactly.
+    turns = (np.array(freqs)[:, None] * n) % rate  # (c, 8, HOP)
+    phase = 2.0 * np.pi * turns / rate
+    table = np.concatenate([np.cos(phase), -np.sin(phase)], axis=1)
+    return table.astype(np.float32), period
 
 
 def _hann_basis(rate: int, freqs: np.ndarray) -> np.ndarray:
@@ -138,13 +147,90 @@ def _sinc(x: np.ndarray) -> np.ndarray:
     return np.sin(s) / s
 
 
+class _DigitState(NamedTuple):
+    """One channel's digit state between windows."""
+
+    candidate: int  # the digit of the last window, -1 for none
+    run: int  # windows in a row that held it, counted up to HITS_TO_START
+    active: int  # the digit reported and not yet ended, -1 for none
+    misses: int  # windows since the active digit was last heard (0 with none active)
+
+
+_IDLE = _DigitState(-1, 0, -1, 0)
+_INPUTS = len(DIGITS) + 1  # a window holds no digit (input 0) or digit i (input i + 1)
+
+
+def _digit_step(state: _DigitState, digit: int) -> tuple[_DigitState, bool]:
+    """The rules of digit timing: the state after a window with ``digit`` (-1: none),
+    and whether a digit starts there.
+
+    A digit starts after HITS_TO_START windows in a row that hold it unless it is the
+    digit already reported; the reported digit ends after MISSES_TO_END windows in a
+    row without it (Q.24: a short interruption does not split a digit, a pause does).
+    """
+    hit = digit >= 0
+    run = min(state.run + 1, HITS_TO_START) if hit and digit == state.candidate else int(hit)
+    active = state.active
+    misses = 0 if hit and digit == active else state.misses + 1
+    if misses >= MISSES_TO_END:
+        active = -1
+    # A run as long as that implies a hit in this window.
+    started = run >= HITS_TO_START and digit != active
+    if started:
+        active, misses = digit, 0
+    if active < 0:
+        misses = 0  # nothing to miss; keeps the idle state unique
+    return _DigitState(digit, run, active, misses), started
+
+
+@dataclass(frozen=True)
+class _DigitTable:
+    """:func:`_digit_step` over every reachable state, for a whole batch of channels.
+
+    A channel's state is held as its *code*, the state's number times ``_INPUTS``, so
+    that code + input indexes the table directly. The idle state has code 0.
+    """
+
+    next_code: np.ndarray  # int32 (states * _INPUTS,): code after the window
+    starts: np.ndarray  # bool (states * _INPUTS,): a digit starts in the window
+    run: np.ndarray  # int8, by code: the state's run length
+    hold: np.ndarray  # int8, by code: the active digit if heard in the last window, else -1
+
+
+@functools.cache
+def _digit_table() -> _DigitTable:
+    """Build the state table once per process (about 6500 states)."""
+    number = {_IDLE: 0}
+    order = [_IDLE]
+    moves: list[tuple[_DigitState, bool]] = []
+    for state in order:  # grows as new states are reached
+        for digit in range(-1, len(DIGITS)):
+            after, started = _digit_step(state, digit)
+            if after not in number:
+                number[after] = len(order)
+                order.append(after)
+            moves.append((after, started))
+    next_code = np.array([number[after] * _INPUTS for after, _ in moves], dtype=np.int32)
+    starts = np.array([started for _, started in moves], dtype=bool)
+    run = np.repeat(np.array([s.run for s in order], dtype=np.int8), _INPUTS)
+    hold = [s.active if s.active >= 0 and s.misses == 0 else -1 for s in order]
+    hold_by_code = np.repeat(np.array(hold, dtype=np.int8), _INPUTS)
+    return _DigitTable(next_code, starts, run, hold_by_code)
+
+
+# Samples of history the detector keeps per channel before it moves the last window's
+# worth back to the front: moving rarely is cheaper than shifting every block.
+_HISTORY_SAMPLES = 1280
+
+
 class DtmfDetector:
     """Detects DTMF digits on every channel of a block with one batch of numpy operations.
 
     Feed consecutive blocks of each channel's received audio; the detector keeps the
     history it needs between blocks, so tones across block edges are found. The cost
     per channel is low because almost all of the work is one float32 matrix product
-    per block, and the exact tests run only on the few windows that pass a screen.
+    per block, the exact tests run only on the few windows that pass a screen, and the
+    digit state of all channels advances through a whole block in one pass.
     """
 
     def __init__(self, n_channels: int, rate: int = 8000) -> None:
@@ -175,42 +261,68 @@ class DtmfDetector:
         self._screen_power = np.float32(self._min_power * WINDOW**2 / 2.0 * worst)
         self._screen_share = np.float32(MIN_TONE_FRACTION * WINDOW / 2.0 * worst)
         self._hold_share = np.float32(MIN_TONE_FRACTION * WINDOW / 2.0)
+        self._groups = np.array([[0], [4]])  # first tone of the low and of the high group
+        self._twist = np.array([[self._max_normal], [self._max_reverse]])
         lead = CHUNKS_PER_WINDOW - 1
-        # The last WINDOW samples seen, then the block being processed.
+        # Per channel, the last samples seen; blocks are appended at ``_used``.
         self._samples = np.zeros((n, WINDOW), dtype=np.float32)
+        self._used = WINDOW
         # Chunk DFTs, [chunk, re/im x 8, channel]: the last two chunks of the previous
-        # block (referred to this block's start), then this block's chunks. Channels
-        # last keeps every whole-batch operation on contiguous rows.
+        # block, then this block's chunks. Channels last keeps every whole-batch
+        # operation on contiguous rows.
         self._chunks = np.zeros((lead, 16, n), dtype=np.float32)
         self._energy = np.zeros((lead, n), dtype=np.float32)  # sum of squares per chunk
+        self._phase = 0  # the next chunk's place in the tones' common period
         self._length = 0
         self._alloc(160)
         # Per channel: the digit of the last window (-1: none), how many windows in a
-        # row held it, when that run started, the digit reported, windows without it.
-        self._candidate = np.full(n, -1, dtype=np.int64)
-        self._hits = np.zeros(n, dtype=np.int64)
-        self._candidate_start = np.zeros(n, dtype=np.float64)
-        self._active = np.full(n, -1, dtype=np.int64)
-        self._misses = np.zeros(n, dtype=np.int64)
+        # row held it, the digit reported (-1: none), windows since it was last heard;
+        # when the run of the last window began; the digit that windows may hold on the
+        # screen alone (-1: none); whether anything is in progress.
+        self._table = _digit_table()
+        self._code = np.zeros(n, dtype=np.int32)
+        self._since = np.zeros(n, dtype=np.float64)
 
     def _alloc(self, length: int) -> None:
         """Size the work arrays for blocks of ``length`` samples, keeping the history."""
         n, k = self.n_channels, length // HOP
         lead = CHUNKS_PER_WINDOW - 1
-        self._own_basis, self._carry_basis = _chunk_bases(self.rate, length)
+        self._basis, self._period = _chunk_basis_table(self.rate, k)
         chunks = np.zeros((lead + k, 16, n), dtype=np.float32)
         chunks[:lead] = self._chunks[:lead]
         energy = np.zeros((lead + k, n), dtype=np.float32)
         energy[:lead] = self._energy[:lead]
-        samples = np.zeros((n, WINDOW + length), dtype=np.float32)
-        samples[:, :WINDOW] = self._samples[:, :WINDOW]
+        width = WINDOW + max(2, _HISTORY_SAMPLES // length) * length
+        samples = np.zeros((n, width), dtype=np.float32)
+        samples[:, :WINDOW] = self._samples[:, self._used - WINDOW : self._used]
         self._chunks, self._energy, self._samples = chunks, energy, samples
+        self._used = WINDOW
+        # Every span (a window and the HOP samples before it) of every channel, as a view.
+        item = samples.itemsize
+        self._spans = np.lib.stride_tricks.as_strided(
+            samples,
+            shape=(n, width - (HOP + WINDOW) + 1, HOP + WINDOW),
+            strides=(samples.strides[0], item, item),
+            writeable=False,
+        )
         self._square = np.empty((n, length), dtype=np.float32)
         self._windows = np.empty((k, 16, n), dtype=np.float32)
+        self._power = np.empty((k, 8, n), dtype=np.float32)
+        self._power_by_channel = self._power.transpose(0, 2, 1)  # (k, n, 8) view
+        self._total = np.empty((k, n), dtype=np.float32)
+        self._low = np.empty((k, n), dtype=np.float32)
+        self._high = np.empty((k, n), dtype=np.float32)
+        self._both = np.empty((k, n), dtype=np.float32)
+        self._continues = np.empty((k, n), dtype=bool)
+        self._heard = np.empty((k, n), dtype=np.int64)
+        self._rows = np.arange(k * n)
+        self._started = np.empty((k, n), dtype=bool)
         self._ones = np.ones(HOP, dtype=np.float32)
-        self._span = np.arange(HOP + WINDOW)
-        self._eight = np.arange(8)
-        self._rows = np.arange(n * k)
+        # By run length at the end of a block: the window where a run still short of a
+        # start began, if it began in this block (else -1: its start time is kept).
+        self._run_first = np.full(HITS_TO_START + 1, -1)
+        for run in range(1, min(k, HITS_TO_START - 1) + 1):
+            self._run_first[run] = k - run
         self._starts = (HOP * np.arange(1, k + 1) - WINDOW - length + _START_LEAD) / self.rate
         self._length = length
 
@@ -223,10 +335,7 @@ class DtmfDetector:
         self._samples[channel] = 0.0
         self._chunks[:, :, channel] = 0.0
         self._energy[:, channel] = 0.0
-        self._candidate[channel] = -1
-        self._hits[channel] = 0
-        self._active[channel] = -1
-        self._misses[channel] = 0
+        self._code[channel] = 0  # idle
 
     def process(self, block: np.ndarray, now: float) -> list[tuple[int, str, float]]:
         """Detect digits in ``block``, the (n_channels, L) samples ending at time ``now``.
@@ -242,229 +351,197 @@ class DtmfDetector:
         length = block.shape[1]
         if length == 0 or length % HOP:
             raise DtmfError(f"block length must be a positive multiple of {HOP}, not {length}")
-        if not (np.issubdtype(block.dtype, np.integer) or np.issubdtype(block.dtype, np.floating)):
+        if block.dtype.kind not in "iuf":
             raise DtmfError(f"block must hold numbers, not {block.dtype}")
         if length != self._length:
             self._alloc(length)
         n, k = self.n_channels, length // HOP
         lead = CHUNKS_PER_WINDOW - 1
         samples = self._samples
-        cur = samples[:, WINDOW:]  # scratch until the block is known to be good
+        at = self._used
+        if at + length > samples.shape[1]:  # move the last window's worth to the front
+            samples[:, :WINDOW] = samples[:, at - WINDOW : at]
+            at = self._used = WINDOW
+        cur = samples[:, at : at + length]  # scratch until the block is known to be good
         np.copyto(cur, block, casting="unsafe")
-        sq = np.square(cur, out=self._square)
+        sq = np.square(block, out=self._square, dtype=np.float32, casting="unsafe")
         energy = sq.reshape(-1, HOP) @ self._ones  # (n * k,) per chunk
-        if not np.isfinite(energy.sum(dtype=np.float64)):
+        # 16-bit samples are always finite and their squares cannot overflow.
+        if (block.dtype.kind == "f" or block.dtype.itemsize > 2) and not np.isfinite(
+            energy.sum(dtype=np.float64)
+        ):
             raise DtmfError("the block holds values that are not finite numbers (NaN or inf)")
 
         # From here on nothing can fail: update the history in place.
+        self._used = at + length
         chunks, energies = self._chunks, self._energy
+        phase = self._phase
         by_chunk = cur.reshape(n, k, HOP).transpose(1, 2, 0)  # (k, HOP, n) view
-        np.matmul(self._own_basis, by_chunk, out=chunks[lead:])
+        np.matmul(self._basis[phase : phase + k], by_chunk, out=chunks[lead:])
+        self._phase = (phase + k) % self._period
         energies[lead:] = energy.reshape(n, k).T
-        window_bins, digits = self._classify(k)
-        found = self._run_states(window_bins, digits, k, now)
-
-        # Keep what the next block needs: its first windows' chunks, the last samples.
-        if k >= lead:
-            np.matmul(self._carry_basis, by_chunk[k - lead :], out=chunks[:lead])
-        else:
-            self._carry_short(k, length)
-        energies[:lead] = energies[-lead:]
-        samples[:, :WINDOW] = samples[:, length:]
+        found = self._run_states(*self._classify(k, at), k, now)
+        # Keep what the next block's first windows need: this block's last chunks.
+        chunks[:lead] = chunks[k:]
+        energies[:lead] = energies[k:]
         return found
 
-    def _carry_short(self, k: int, length: int) -> None:
-        """Carry chunk DFTs over a block shorter than the window's lead (one chunk)."""
-        lead = CHUNKS_PER_WINDOW - 1
-        chunks = self._chunks
-        # Chunks kept from before this block move from its start to the next block's.
-        old = chunks[k:lead, :8] + 1j * chunks[k:lead, 8:]
-        old = old * np.exp(2j * np.pi * _FREQS * length / self.rate)[:, None]
-        by_chunk = self._samples[:, WINDOW:].reshape(-1, k, HOP).transpose(1, 2, 0)
-        chunks[: lead - k, :8] = old.real
-        chunks[: lead - k, 8:] = old.imag
-        chunks[lead - k : lead] = np.matmul(self._carry_basis, by_chunk)
-
-    def _classify(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The windows of this block that hit: flat (window * n + channel) indices, digits."""
+    def _classify(self, k: int, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Judge the windows of the block at ``at``: the screened ones (flat indices,
+        window * n + channel), their channels, and their digits (-1 for a miss)."""
         c, e = self._chunks, self._energy
         win = self._windows
         # Window j covers chunks j, j+1, j+2 of the history-plus-block chunk array.
         np.add(c[:k], c[1 : k + 1], out=win)
         np.add(win, c[2 : k + 2], out=win)
         sq = np.square(win, out=win)
-        power = sq[:, :8] + sq[:, 8:]  # |DFT|^2, (k, 8, channels)
-        total = e[:k] + e[1 : k + 1] + e[2 : k + 2]  # window energy (sum of squares)
+        power = np.add(sq[:, :8], sq[:, 8:], out=self._power)  # |DFT|^2, (k, 8, channels)
+        total = np.add(e[:k], e[1 : k + 1], out=self._total)
+        total += e[2 : k + 2]  # window energy (sum of squares)
 
         # Screen: both groups strong and together most of the energy. Loose on purpose.
-        low_best = np.maximum(
-            np.maximum(power[:, 0], power[:, 1]), np.maximum(power[:, 2], power[:, 3])
-        )
-        high_best = np.maximum(
-            np.maximum(power[:, 4], power[:, 5]), np.maximum(power[:, 6], power[:, 7])
-        )
-        screen = (low_best >= self._screen_power) & (high_best >= self._screen_power)
-        screen &= (low_best + high_best) >= self._screen_share * total
+        low = np.max(power[:, :4], axis=1, out=self._low)
+        high = np.max(power[:, 4:], axis=1, out=self._high)
+        screen = np.minimum(low, high, out=self._both) >= self._screen_power
+        screen &= np.add(low, high, out=self._both) >= self._screen_share * total
         cand = np.flatnonzero(screen)
         if cand.size == 0:
-            return cand, cand
-        n = self.n_channels
+            return cand, cand, cand
+        m, n = cand.size, self.n_channels
         j, channel = np.divmod(cand, n)
-        cand_power = power[j[:, None], self._eight, channel[:, None]]  # (candidates, 8)
-        row = np.argmax(cand_power[:, :4], axis=1)
-        col = np.argmax(cand_power[:, 4:], axis=1)
-        digit = row * 4 + col
+        cand_power = self._power_by_channel[j, channel]  # (candidates, 8)
+        groups = cand_power.reshape(m, 2, 4).transpose(1, 0, 2)  # (2, candidates, 4) view
+        top = groups.argmax(axis=2)  # (2, candidates): row, column
+        digit = top[0] * 4 + top[1]
+        tone = top + self._groups  # indices of the (low, high) tones among the eight
+        rows = self._rows[:m]
+        best = cand_power[rows, tone]  # (2, candidates)
+        cand_power[rows, tone] = 0.0
+        runner_up = groups.max(axis=2)
+        pair = best[0] + best[1]
         cand_total = total.ravel()[cand]
-        rows = self._rows[: cand.size]
-        pair = cand_power[rows, row] + cand_power[rows, 4 + col]
+        start = HOP * j + (at - WINDOW)  # each window's span in the sample history
 
         # A digit already reported holds while its tones go on: windows that continue it
         # without a break from the start of the block need only the screen (receivers
         # hold a digit on looser terms than they start one). Everything else, and every
         # start of a digit, takes the full test.
-        holding = (self._active >= 0) & (self._misses == 0)
-        continues = np.zeros((self._windows.shape[0], n), dtype=bool)
         # The pair must fill the window as for a start, so pauses end digits as sharply.
-        continues.ravel()[cand] = (
-            holding[channel]
-            & (digit == self._active[channel])
-            & (pair >= self._hold_share * cand_total)
-        )
-        np.logical_and.accumulate(continues, axis=0, out=continues)
-        held = continues.ravel()[cand]
-        if held.all():
-            return cand, digit
-        fresh = ~held
-        hit, hit_digit = self._full_test(cand[fresh], cand_power[fresh], cand_total[fresh])
-        return np.concatenate([cand[held], hit]), np.concatenate([digit[held], hit_digit])
+        hold = self._table.hold[self._code[channel]]
+        continues = (hold == digit) & (pair >= self._hold_share * cand_total)
+        if continues.any():
+            grid = self._continues
+            grid.fill(False)
+            grid.ravel()[cand] = continues
+            for i in range(1, k):
+                np.logical_and(grid[i], grid[i - 1], out=grid[i])
+            hit = grid.ravel()[cand]
+            if hit.all():
+                return cand, channel, digit
+            fresh = np.flatnonzero(~hit)
+            hit[fresh] = self._full_test(
+                start[fresh],
+                channel[fresh],
+                tone[:, fresh],
+                best[:, fresh],
+                runner_up[:, fresh],
+                cand_total[fresh],
+            )
+        else:
+            hit = self._full_test(start, channel, tone, best, runner_up, cand_total)
+        return cand, channel, np.where(hit, digit, -1)
 
     def _full_test(
-        self, cand: np.ndarray, power: np.ndarray, total: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Apply every Q.24 check to the screened windows ``cand``; return those that hit."""
-        m = cand.size
-        rows = np.arange(m)
-        row = np.argmax(power[:, :4], axis=1)
-        col = 4 + np.argmax(power[:, 4:], axis=1)
-        tone = np.concatenate([row, col])  # low tones then high tones, (2m,)
-        rows2 = np.concatenate([rows, rows])
-        best = power[rows2, tone]
-        others = power.copy()
-        others[rows2, tone] = 0.0
-        runner_up = np.concatenate(
-            [
-                np.maximum(np.maximum(others[:, 0], others[:, 1]), others[:, 2:4].max(axis=1)),
-                np.maximum(np.maximum(others[:, 4], others[:, 5]), others[:, 6:].max(axis=1)),
-            ]
-        )
-        beats = best >= self._margin * runner_up
-        ok = beats[:m] & beats[m:]
+        self,
+        start: np.ndarray,
+        channel: np.ndarray,
+        tone: np.ndarray,
+        best: np.ndarray,
+        runner_up: np.ndarray,
+        total: np.ndarray,
+    ) -> np.ndarray:
+        """Apply every Q.24 check to screened windows; True where a window hits.
+
+        ``start`` is where each window's span begins in the sample history; ``tone``,
+        ``best`` and ``runner_up`` are (2, windows): the index of the strongest tone of
+        the low and of the high group, its rectangular power, and that of the group's
+        next tone; ``total`` is each window's energy.
+        """
+        m = channel.size
+        rows = self._rows[:m]
+        passed = np.empty((11, m), dtype=bool)
+        np.greater_equal(best, self._margin * runner_up, out=passed[0:2])
 
         # Hann DFTs of this window and of the one HOP samples earlier, from one gather
         # of the HOP + WINDOW samples that hold both.
-        j = cand // self.n_channels
-        channel = cand - j * self.n_channels
-        first = channel * self._samples.shape[1] + HOP * j
-        span = self._samples.ravel()[first[:, None] + self._span]  # (m, HOP + WINDOW)
+        span = self._spans[channel, start]  # (m, HOP + WINDOW)
         spectra = (span[:, HOP:] @ self._hann).view(np.complex64)  # (m, 16): tones, harmonics
         before = (span[:, :WINDOW] @ self._hann[:, :16]).view(np.complex64)
-        now = spectra[rows2, tone].astype(np.complex128)
-        was = before[rows2, tone]
-        harmonic = spectra[rows2, 8 + tone]
+        now = spectra[rows, tone].astype(np.complex128)  # (2, m)
+        harmonic = spectra[rows, tone + 8]
+        was = before[rows, tone]
 
         # Frequency of each tone from its phase step since the window HOP samples earlier.
-        offset = np.angle(now * np.conj(was) * self._rotation[tone]) * (
-            self.rate / (2.0 * np.pi * HOP)
-        )
-        ok &= np.all((np.abs(offset) <= self._tolerance_hz[tone]).reshape(2, m), axis=0)
+        turn = now * np.conj(was) * self._rotation[tone]
+        offset = np.arctan2(turn.imag, turn.real) * (self.rate / (2.0 * np.pi * HOP))
+        distance = np.abs(offset)
+        np.less_equal(distance, self._tolerance_hz[tone], out=passed[2:4])
 
         # A tone off its nominal frequency loses power in both DFTs; undo that so level,
         # twist and energy share judge the real tone. The correction stops at Q.24's
         # acceptance range so it never lifts a doubtful window.
-        bins = np.minimum(np.abs(offset) * (WINDOW / self.rate), self._accept_bins[tone])
+        bins = np.minimum(distance * (WINDOW / self.rate), self._accept_bins[tone])
         rect_gain = _sinc(bins) ** 2
         hann_gain = rect_gain / (1.0 - bins**2) ** 2
         now_power = now.real**2 + now.imag**2
         # Mean square of a sine from its periodic-Hann DFT: 8 |X|^2 / N^2.
         level = (8.0 / WINDOW**2) * now_power / hann_gain
-        low_level, high_level = level[:m], level[m:]
-        ok &= (low_level >= self._min_power) & (high_level >= self._min_power)
-        ok &= high_level <= self._max_normal * low_level  # Q.24: normal twist
-        ok &= low_level <= self._max_reverse * high_level  # Q.24: reverse twist
+        np.greater_equal(level, self._min_power, out=passed[4:6])
+        # Q.24 twist: high <= normal limit x low, and low <= reverse limit x high.
+        np.less_equal(level[::-1], self._twist * level, out=passed[6:8])
 
         # Talk-off guards: each tone nearly a pure sine, and the pair most of the energy.
-        pure = np.abs(harmonic) ** 2 <= self._max_harmonic * now_power
-        ok &= pure[:m] & pure[m:]
+        np.less_equal(np.abs(harmonic) ** 2, self._max_harmonic * now_power, out=passed[8:10])
         rect = best / rect_gain
-        ok &= (rect[:m] + rect[m:]) >= MIN_TONE_FRACTION * (WINDOW / 2.0) * total
-        return cand[ok], (row * 4 + col - 4)[ok]
+        share = MIN_TONE_FRACTION * (WINDOW / 2.0) * total
+        np.greater_equal(rect[0] + rect[1], share, out=passed[10])
+        return passed.all(axis=0)
 
     def _run_states(
-        self, window_bins: np.ndarray, digits: np.ndarray, k: int, now: float
+        self, cand: np.ndarray, channel: np.ndarray, digits: np.ndarray, k: int, now: float
     ) -> list[tuple[int, str, float]]:
-        """Advance the digit state of every channel with a hit or a digit in progress."""
-        n = self.n_channels
-        involved = (self._active >= 0) | (self._candidate >= 0)
-        involved[window_bins % n] = True
-        busy = np.flatnonzero(involved)
-        if busy.size == 0:
-            return []
-        hits = np.full((k, n), -1, dtype=np.int64)
-        hits.ravel()[window_bins] = digits
-        hits = hits[:, busy]
-        active = self._active[busy]
+        """Advance the digit state of every channel through the block's windows.
 
-        # Two common cases in bulk: a digit held through the whole block, and a block
-        # with no hit at all. Only channels where something changes go window by window.
-        steady = (active >= 0) & np.all(hits == active, axis=0)
-        silent = np.all(hits < 0, axis=0)
-        if steady.any():
-            ch = busy[steady]
-            run_on = self._candidate[ch] == self._active[ch]
-            self._hits[ch] = np.where(run_on, self._hits[ch] + k, k)
-            self._candidate_start[ch] = np.where(
-                run_on, self._candidate_start[ch], now + self._starts[0]
-            )
-            self._candidate[ch] = self._active[ch]
-            self._misses[ch] = 0
-        if silent.any():
-            ch = busy[silent]
-            self._hits[ch] = 0
-            self._candidate[ch] = -1
-            self._misses[ch] += k
-            self._active[ch] = np.where(self._misses[ch] >= MISSES_TO_END, -1, self._active[ch])
-        changing = ~(steady | silent)
-        if not changing.any():
+        One lookup in the state table per window moves all channels at once; the table
+        holds the rules (see :func:`_digit_step`).
+        """
+        if cand.size == 0 and not self._code.any():
             return []
-        busy, hits, active = busy[changing], hits[:, changing], active[changing]
+        table = self._table
+        heard = self._heard  # (k, n): the digit of each window plus one, 0 for none
+        heard.fill(0)
+        heard.ravel()[cand] = digits + 1
+        code, started = self._code, self._started
+        for w in range(k):
+            index = code + heard[w]
+            code = table.next_code[index]
+            started[w] = table.starts[index]
+        self._code = code
         starts = now + self._starts
-        candidate = self._candidate[busy]
-        count = self._hits[busy]
-        since = self._candidate_start[busy]
-        misses = self._misses[busy]
         found: list[tuple[int, str, float]] = []
-        for j in range(k):
-            digit = hits[j]
-            hit = digit >= 0
-            same = hit & (digit == candidate)
-            count = np.where(same, count + 1, hit)
-            since = np.where(hit > same, starts[j], since)  # a new run begins here
-            candidate = digit
-
-            misses = np.where(hit & (digit == active), 0, misses + 1)
-            active = np.where(misses >= MISSES_TO_END, -1, active)
-            # A run that long implies a hit in this window.
-            started = (count >= HITS_TO_START) & (digit != active)
-            if started.any():
-                active = np.where(started, digit, active)
-                misses = np.where(started, 0, misses)
-                for i in np.flatnonzero(started):
-                    found.append((int(busy[i]), DIGITS[digit[i]], float(since[i])))
-        self._candidate[busy] = candidate
-        self._hits[busy] = count
-        self._candidate_start[busy] = since
-        self._active[busy] = active
-        self._misses[busy] = misses
+        if started.any():
+            window, ch = np.nonzero(started)
+            # A digit starts on the HITS_TO_START-th window of its run.
+            first = window - (HITS_TO_START - 1)
+            at = np.where(first >= 0, starts.take(first, mode="clip"), self._since[ch])
+            digit = heard[window, ch] - 1
+            found = [
+                (c, DIGITS[d], t)
+                for c, d, t in zip(ch.tolist(), digit.tolist(), at.tolist(), strict=True)
+            ]
+        # Remember when each run still short of a start began, for the block that ends it.
+        first = self._run_first[table.run[code]]
+        np.copyto(self._since, starts[first], where=first >= 0)
         return found
 
 

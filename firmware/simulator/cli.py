@@ -52,12 +52,12 @@ def simulate_main(argv: list[str]) -> int:
 
 def _print_table(report: dict) -> None:
     print(f"{'queue':<20} {'offered':>8} {'answered':>8} {'abandoned':>9} "
-          f"{'SL':>7} {'ASA':>8} {'AHT':>8} {'max wait':>9}")
+          f"{'SL':>7} {'ASA':>8} {'AHT':>8} {'max wait':>9} {'EWT error':>9}")
     for name, q in report["queues"].items():
         print(
             f"{name:<20} {q['offered']:>8} {q['answered']:>8} {q['abandoned']:>9} "
             f"{_percent(q['service_level']):>7} {_secs(q['asa']):>8} {_secs(q['aht']):>8} "
-            f"{_secs(q['max_wait']):>9}"
+            f"{_secs(q['max_wait']):>9} {_secs(q['ewt_mae']):>9}"
         )
     print(f"agent occupancy: {_percent(report['agents']['occupancy'])}")
 

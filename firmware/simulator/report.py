@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from firmware.kpi.occupancy import occupancy
@@ -27,14 +28,33 @@ def simulation_kpis(result: SimulationResult) -> tuple[dict[str, QueueKpis], flo
     return kpis, busy
 
 
+def ewt_mae(result: SimulationResult, queue: str) -> float | None:
+    """Mean absolute error, in seconds, of the wait the ACD estimated for each answered caller.
+
+    The estimate is the one the caller would hear on entering the queue
+    (:meth:`firmware.acd.service.Acd.position_and_wait`); the actual wait is
+    until an agent answered. Callers without an estimate (before the queue's
+    first handled call) or without an answer are left out; None when none is left.
+    """
+    errors = result.ewt_errors.get(queue, ())
+    return math.fsum(errors) / len(errors) if errors else None
+
+
 def simulation_report(result: SimulationResult) -> dict[str, Any]:
     """``{"queues": {NAME: {offered, answered, abandoned, service_level, asa, aht,
-    max_wait}}, "agents": {"occupancy"}}``: times in seconds, rates as fractions,
-    null where there was nothing to measure."""
+    max_wait, ewt_mae}}, "agents": {"occupancy"}}``: times in seconds, rates as
+    fractions, null where there was nothing to measure.
+
+    The seven figures are the issue's; ``ewt_mae`` (see :func:`ewt_mae`) is
+    the error of the estimated wait time that callers are told.
+    """
     kpis, busy = simulation_kpis(result)
     return {
         "queues": {
-            name: {key: _rounded(key, value) for key, value in figures.as_dict().items()}
+            name: {
+                **{key: _rounded(key, value) for key, value in figures.as_dict().items()},
+                "ewt_mae": _rounded("ewt_mae", ewt_mae(result, name)),
+            }
             for name, figures in kpis.items()
         },
         "agents": {"occupancy": _rounded("occupancy", busy)},

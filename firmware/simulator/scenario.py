@@ -13,15 +13,25 @@ The YAML format is the one of the simulator's issue::
          handle_seconds: {dist: exponential, mean: 180},
          patience_seconds: {dist: exponential, mean: 120}}   # or: patience_seconds: none
 
-An agent is a member of every queue named among its ``skills``; the
-proficiency (1-10) is checked and kept but not used for routing yet, as the
-ACD has no skills-based strategy. Queue fields the issue does not show take
-the box's own defaults and limits (``ring_timeout_seconds`` 15,
-``retry_delay_seconds`` 2, ``max_wait_seconds`` 600, or ``none`` for no
-limit), so a scenario of the technician's queues behaves as the box would.
-``handle_seconds`` is the time a caller stays connected to the agent; the
-queue's ``wrapup_seconds`` follow it. An unknown field is refused, so a typing
-mistake cannot silently fall back to a default.
+An agent's ``skills`` map skill names to a proficiency from 1 to 10; a skill
+named like a queue makes the agent a member of that queue. A
+``strategy: skills-based`` queue instead offers its callers to every agent
+with the skills it requires, best match first: ``skills: {sales: 6, polish: 3}``
+gives the minimum levels (default: its own name at level 1), lowered by
+``skill_widen_step`` (default 1) every ``skill_widen_seconds`` of waiting.
+
+Queue fields the issue does not show take the box's own defaults and limits
+(``ring_timeout_seconds`` 15, ``retry_delay_seconds`` 2, ``max_wait_seconds``
+600, or ``none`` for no limit; ``max_length`` 0 for no limit;
+``autopause_rings`` 0), so a scenario of the technician's queues behaves as
+the box would. ``overflow_queue`` names a queue whose agents also take this
+queue's callers after ``overflow_after_seconds`` or, with
+``overflow_on_predicted_wait: true``, once the predicted wait exceeds
+``service_level_seconds``. ``handle_seconds`` is the time a caller stays
+connected to the agent; the ACD then keeps the agent in the queue's
+``wrapup_seconds``. An inbound stream's ``priority`` (0-9, default 0) is its
+callers' priority: higher is served first. An unknown field is refused, so a
+typing mistake cannot silently fall back to a default.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +48,7 @@ import yaml
 
 from firmware.simulator.distributions import Distribution, parse_distribution, seconds_value
 from firmware.simulator.errors import ScenarioError
-from firmware.store.models import ConfigError, Queue, validate_queue
+from firmware.store.models import ConfigError, Queue, Strategy, validate_queue
 
 _LONGEST_RUN = 31 * 86400.0  # a month of traffic; longer runs say nothing more
 _MOST_AGENTS = 5000
@@ -52,13 +62,18 @@ _TOP_FIELDS = ("seed", "duration", "agents", "queues", "inbound")
 _AGENT_FIELDS = ("name", "count", "prefix", "skills", "answer_seconds")
 _QUEUE_FIELDS = (
     "name", "strategy", "service_level_seconds", "wrapup_seconds", "short_abandon_seconds",
-    "ring_timeout_seconds", "retry_delay_seconds", "max_wait_seconds",
+    "ring_timeout_seconds", "retry_delay_seconds", "max_wait_seconds", "max_length",
+    "autopause_rings", "skills", "skill_widen_seconds", "skill_widen_step", "overflow_queue",
+    "overflow_after_seconds", "overflow_on_predicted_wait",
 )
-_INBOUND_FIELDS = ("queue", "calls_per_hour", "handle_seconds", "patience_seconds")
+_INBOUND_FIELDS = ("queue", "calls_per_hour", "handle_seconds", "patience_seconds", "priority")
 # The scenario's names of the box's queue fields, to point an error at the right one.
 _BOX_QUEUE_FIELD = {
     "name": "name", "strategy": "strategy", "ring_timeout": "ring_timeout_seconds",
     "retry_delay": "retry_delay_seconds", "max_wait": "max_wait_seconds",
+    "service_level": "service_level_seconds", "wrapup": "wrapup_seconds",
+    "skill_widen_after": "skill_widen_seconds", "overflow_after": "overflow_after_seconds",
+    "overflow_predicted": "overflow_on_predicted_wait",
 }
 
 
@@ -96,6 +111,7 @@ class InboundStream:
     calls_per_hour: float
     handle: Distribution
     patience: Distribution | None = None
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,9 +158,16 @@ def parse_scenario(data: object) -> Scenario:
         if name in queue_names:
             raise ScenarioError(f"queues[{index}].name", f"{name} is listed twice")
         queue_names.append(name)
-    agents = _agents(raw_agents, queue_names)
+    # Skills a queue requires are skill names an agent may have besides queue names.
+    skill_names = set(queue_names)
+    for raw in raw_queues:
+        required = raw.get("skills") if isinstance(raw, Mapping) else None
+        if isinstance(required, Mapping):
+            skill_names.update(str(key) for key in required)
+    agents = _agents(raw_agents, skill_names)
     queues = tuple(
-        _queue(raw, f"queues[{index}]", agents) for index, raw in enumerate(raw_queues)
+        _queue(raw, f"queues[{index}]", agents, queue_names)
+        for index, raw in enumerate(raw_queues)
     )
     inbound = tuple(
         _inbound(raw, f"inbound[{index}]", queue_names) for index, raw in enumerate(raw_inbound)
@@ -218,14 +241,14 @@ def _queue_name(raw: object, path: str) -> str:
     return _name(_mapping(raw, path, "a queue").get("name"), f"{path}.name")
 
 
-def _agents(raw_agents: list[Any], queue_names: Sequence[str]) -> tuple[AgentSpec, ...]:
+def _agents(raw_agents: list[Any], skill_names: Collection[str]) -> tuple[AgentSpec, ...]:
     agents: list[AgentSpec] = []
     owner: dict[str, int] = {}
     for index, raw in enumerate(raw_agents):
         path = f"agents[{index}]"
         item = _mapping(raw, path, "an agent or a group of agents")
         _known_fields(item, _AGENT_FIELDS, path, "an agent")
-        skills = _skills(item.get("skills"), f"{path}.skills", queue_names)
+        skills = _skills(item.get("skills"), f"{path}.skills", skill_names)
         answer = None
         if item.get("answer_seconds") is not None:
             answer = parse_distribution(item["answer_seconds"], f"{path}.answer_seconds")
@@ -260,7 +283,7 @@ def _group_names(item: Mapping[Any, Any], path: str) -> list[str]:
     return [f"{prefix}{n}" for n in range(1, count + 1)]
 
 
-def _skills(raw: object, path: str, queue_names: Sequence[str]) -> dict[str, int]:
+def _skills(raw: object, path: str, skill_names: Collection[str]) -> dict[str, int]:
     if raw is None:
         raise ScenarioError(path, "is required: it names the queues the agent serves")
     if not isinstance(raw, Mapping) or not raw:
@@ -268,20 +291,41 @@ def _skills(raw: object, path: str, queue_names: Sequence[str]) -> dict[str, int
     skills: dict[str, int] = {}
     for key, level in raw.items():
         name = str(key)
-        if name not in queue_names:
-            raise ScenarioError(f"{path}.{name}", f"no queue named {name!r}")
+        if name not in skill_names:
+            raise ScenarioError(
+                f"{path}.{name}", f"no queue named {name!r} and no queue requires it"
+            )
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
             raise ScenarioError(f"{path}.{name}", "must be a whole number from 1 to 10")
         skills[name] = level
     return skills
 
 
-def _queue(raw: Mapping[Any, Any], path: str, agents: Sequence[AgentSpec]) -> QueueSpec:
+def _queue(
+    raw: Mapping[Any, Any], path: str, agents: Sequence[AgentSpec], queue_names: Sequence[str]
+) -> QueueSpec:
     _known_fields(raw, _QUEUE_FIELDS, path, "a queue")
     name = _name(raw.get("name"), f"{path}.name")
-    members = [agent.name for agent in agents if name in agent.skills]
-    if not members:
-        raise ScenarioError(f"{path}.name", f"no agent has {name} among its skills")
+    skills_based = raw.get("strategy") == Strategy.SKILLS_BASED.value
+    required = raw.get("skills")
+    if required is not None and not skills_based:
+        raise ScenarioError(f"{path}.skills", "is for queues with strategy skills-based")
+    if skills_based:
+        if required is None:
+            required = {name: 1}
+        if not isinstance(required, Mapping) or not required:
+            raise ScenarioError(f"{path}.skills", "must map skill names to minimum levels")
+        needed = [str(skill) for skill in required]
+        able = [a.name for a in agents if all(skill in a.skills for skill in needed)]
+        if not able:
+            raise ScenarioError(f"{path}.skills", "no agent has every skill this queue requires")
+        members: list[str] = []  # every agent with the skills
+    else:
+        members = [agent.name for agent in agents if name in agent.skills]
+        if not members:
+            raise ScenarioError(f"{path}.name", f"no agent has {name} among its skills")
+    service_level = _seconds_or(raw, "service_level_seconds", path, 20.0, positive=True)
+    wrapup = _seconds_or(raw, "wrapup_seconds", path, 0.0, positive=False)
     max_wait_raw = raw.get("max_wait_seconds")
     # "none" (or an explicit null) lifts the limit; an absent field keeps the box's default.
     unlimited = max_wait_raw == _NONE or ("max_wait_seconds" in raw and max_wait_raw is None)
@@ -292,10 +336,20 @@ def _queue(raw: Mapping[Any, Any], path: str, agents: Sequence[AgentSpec]) -> Qu
         "retry_delay": _typed_number(raw, "retry_delay_seconds", path),
         "max_wait": None if unlimited else _typed_number(raw, "max_wait_seconds", path),
         "members": members,
+        "service_level": service_level,
+        "wrapup": wrapup,
+        "max_length": _typed_whole(raw, "max_length", path),
+        "autopause_rings": _typed_whole(raw, "autopause_rings", path),
+        "skills": required if skills_based else None,
+        "skill_widen_after": _typed_number(raw, "skill_widen_seconds", path),
+        "skill_widen_step": _typed_whole(raw, "skill_widen_step", path),
+        "overflow_queue": raw.get("overflow_queue"),
+        "overflow_after": _typed_number(raw, "overflow_after_seconds", path),
+        "overflow_predicted": _typed_flag(raw, "overflow_on_predicted_wait", path),
     }
     try:
         # The box's own validator, so a scenario queue obeys the same limits.
-        queue = validate_queue(box_fields, members)
+        queue = validate_queue(box_fields, members, queue_names)
     except ConfigError as exc:
         field = _BOX_QUEUE_FIELD.get(exc.field, exc.field)
         raise ScenarioError(f"{path}.{field}", exc.message) from None
@@ -303,10 +357,30 @@ def _queue(raw: Mapping[Any, Any], path: str, agents: Sequence[AgentSpec]) -> Qu
         queue = dataclasses.replace(queue, max_wait=math.inf)
     return QueueSpec(
         queue,
-        _seconds_or(raw, "service_level_seconds", path, 20.0, positive=True),
-        _seconds_or(raw, "wrapup_seconds", path, 0.0, positive=False),
+        service_level,
+        wrapup,
         _seconds_or(raw, "short_abandon_seconds", path, 0.0, positive=False),
     )
+
+
+def _typed_whole(raw: Mapping[Any, Any], key: str, path: str) -> int | None:
+    """A YAML whole number, or None when absent."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"{path}.{key}", "must be a whole number")
+    return value
+
+
+def _typed_flag(raw: Mapping[Any, Any], key: str, path: str) -> bool | None:
+    """A YAML true/false, or None when absent."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{path}.{key}", "must be true or false")
+    return value
 
 
 def _typed_number(raw: Mapping[Any, Any], key: str, path: str) -> float | None:
@@ -351,4 +425,7 @@ def _inbound(raw: object, path: str, queue_names: Sequence[str]) -> InboundStrea
     patience = None
     if patience_raw is not None and patience_raw != _NONE:
         patience = parse_distribution(patience_raw, f"{path}.patience_seconds")
-    return InboundStream(queue, float(rate), handle, patience)
+    priority = item.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 9:
+        raise ScenarioError(f"{path}.priority", "must be a whole number from 0 to 9")
+    return InboundStream(queue, float(rate), handle, patience, priority)

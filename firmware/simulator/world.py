@@ -1,10 +1,10 @@
 """The simulated world around the real ACD: callers who arrive and give up, agents who talk.
 
 The ACD here is the box's own :class:`firmware.acd.service.Acd`, unchanged,
-with its timers; this module plays the call layer behind the
-:class:`firmware.acd.service.AgentLine` protocol, and the callers and agents
-behind that. Time is virtual: the run jumps from one timer to the next, so
-a day of traffic takes seconds.
+with its timers, wrap-up, skills, priorities and overflow; this module plays
+the call layer behind the :class:`firmware.acd.service.AgentLine` protocol,
+and the callers and agents behind that. Time is virtual: the run jumps from
+one timer to the next, so a day of traffic takes seconds.
 
 What the world models, and how:
 
@@ -14,10 +14,13 @@ What the world models, and how:
 - a caller whose patience runs out before an answer hangs up (an abandon);
 - a rung agent answers at once, or after the agent's answer delay; a delay
   longer than the queue's ring timeout means the ring times out, as it would;
-- after the conversation the agent hangs up and spends the queue's wrap-up
-  time unable to take calls. The ACD has no wrap-up state yet, so the world
-  answers "cannot ring now" for an agent in wrap-up (the AgentLine contract
-  allows it) and asks the ACD to dispatch when the wrap-up ends.
+- after the conversation the agent hangs up; the ACD itself keeps them in
+  the queue's wrap-up, as on the box;
+- each stream's callers carry its priority into the ACD;
+- the ACD's estimated wait is read for every caller as they enter, and
+  compared with the wait they then had until an agent answered: the
+  absolute errors, per queue, are ``ewt_errors`` (callers who abandon or are
+  turned away have no actual wait to compare with and are left out).
 
 Arrivals stop at the scenario's duration; the run goes on until every caller
 has left, for at most :data:`DRAIN_LIMIT` more seconds, so calls late in the
@@ -27,7 +30,8 @@ run are measured like the others.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,7 +40,7 @@ from firmware.acd.service import Acd
 from firmware.calls.timers import TimerHandle, Timers
 from firmware.simulator.distributions import SampleStream
 from firmware.simulator.scenario import InboundStream, Scenario
-from firmware.store.models import Agent, QueueLogEntry
+from firmware.store.models import Agent, AgentStateEntry, QueueLogEntry
 
 DRAIN_LIMIT = 86400.0
 
@@ -53,6 +57,8 @@ class SimulationResult:
 
     ``unfinished`` counts callers still in the queue or connected when the
     drain limit stopped the run (zero in any scenario that makes sense).
+    ``states`` is the ACD's agent state log; ``ewt_errors`` the absolute
+    errors of the wait estimates, in seconds, per queue the callers entered.
     """
 
     scenario: Scenario
@@ -61,6 +67,8 @@ class SimulationResult:
     staffed_seconds: float
     finished_at: float
     unfinished: int
+    states: tuple[AgentStateEntry, ...] = ()
+    ewt_errors: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,7 +76,9 @@ class _Call:
     call_id: str
     queue: str
     handle: float
+    arrived: float = 0.0
     patience_timer: TimerHandle | None = None
+    estimate: float | None = None
 
 
 @dataclass
@@ -90,16 +100,16 @@ class SimulatedWorld:
         self.scenario = scenario
         self.now = 0.0
         self.log: list[QueueLogEntry] = []
+        self.states: list[AgentStateEntry] = []
         self._timers = Timers()
         routing_seed = np.random.SeedSequence(scenario.seed, spawn_key=(_ROUTING,))
         self.acd = Acd(
-            self._timers, self, self.log.append, _ignore, lambda: self.now,
+            self._timers, self, self._record, _ignore, lambda: self.now,
             random.Random(int(routing_seed.generate_state(1)[0])),
         )
         self._calls: dict[str, _Call] = {}
         self._answering: dict[tuple[str, str], TimerHandle] = {}
-        self._in_wrapup: set[str] = set()
-        self._wrapup = {spec.name: spec.wrapup_seconds for spec in scenario.queues}
+        self._ewt_errors: dict[str, list[float]] = {spec.name: [] for spec in scenario.queues}
         self._answer_delay: dict[str, SampleStream] = {}
         for index, spec in enumerate(scenario.agents):
             if spec.answer is not None:
@@ -119,7 +129,10 @@ class SimulatedWorld:
             raise RuntimeError("a simulated world runs once; build a new one")
         self._ran = True
         agents = [
-            Agent(None, spec.name, str(1000 + i), f"fxs{i + 1}", True)
+            Agent(
+                None, spec.name, str(1000 + i), f"fxs{i + 1}", True,
+                tuple(sorted(spec.skills.items())),
+            )
             for i, spec in enumerate(self.scenario.agents)
         ]
         self.acd.configure(agents, [spec.queue for spec in self.scenario.queues], self.now)
@@ -139,7 +152,15 @@ class SimulatedWorld:
             staffed_seconds=len(self.scenario.agents) * self.scenario.duration,
             finished_at=self.now,
             unfinished=len(self._calls),
+            states=tuple(self.states),
+            ewt_errors={name: tuple(errors) for name, errors in self._ewt_errors.items()},
         )
+
+    def _record(self, record: QueueLogEntry | AgentStateEntry) -> None:
+        if isinstance(record, AgentStateEntry):
+            self.states.append(record)
+        else:
+            self.log.append(record)
 
     def _draw_arrivals(self, index: int, stream: InboundStream) -> _Arrivals:
         key = np.random.SeedSequence(self.scenario.seed, spawn_key=(_ARRIVALS, index))
@@ -163,7 +184,7 @@ class SimulatedWorld:
         k = arrivals.index
         arrivals.index += 1
         call_id = f"in{arrivals.number}-{k + 1}"
-        call = _Call(call_id, arrivals.stream.queue, float(arrivals.handle[k]))
+        call = _Call(call_id, arrivals.stream.queue, float(arrivals.handle[k]), now)
         patience = float(arrivals.patience[k])
         if np.isfinite(patience):
             call.patience_timer = self._timers.call_at(
@@ -171,7 +192,10 @@ class SimulatedWorld:
             )
         self._calls[call.call_id] = call
         self._schedule_next(arrivals)
-        self.acd.enqueue(call.call_id, call.queue, now, None)
+        self.acd.enqueue(call.call_id, call.queue, now, None, arrivals.stream.priority)
+        estimate = self.acd.position_and_wait(call.call_id, now)
+        if estimate is not None:
+            call.estimate = estimate.ewt
 
     def _give_up(self, call_id: str, now: float) -> None:
         if self._calls.pop(call_id, None) is not None:
@@ -182,24 +206,12 @@ class SimulatedWorld:
         self.acd.agent_answered(agent, call_id, now)
 
     def _conversation_over(self, agent: str, call_id: str, now: float) -> None:
-        call = self._calls.pop(call_id)
-        wrapup = self._wrapup.get(call.queue, 0.0)
-        if wrapup > 0:
-            # Marked before the hang-up: the ACD dispatches on it and must not
-            # ring this agent for the next caller.
-            self._in_wrapup.add(agent)
-            self._timers.call_at(now + wrapup, lambda t, a=agent: self._wrapup_over(a, t))
+        self._calls.pop(call_id)
         self.acd.agent_hung_up(agent, now)
-
-    def _wrapup_over(self, agent: str, now: float) -> None:
-        self._in_wrapup.discard(agent)
-        self.acd.dispatch(now)
 
     # -- AgentLine -------------------------------------------------------
     def ring_agent(self, agent: AgentRuntime, call_id: str) -> bool:
-        """Ring an agent's phone; an agent in wrap-up cannot take the call."""
-        if agent.name in self._in_wrapup:
-            return False
+        """Ring an agent's phone; it always rings (the ACD keeps agents in wrap-up away)."""
         stream = self._answer_delay.get(agent.name)
         delay = stream.draw() if stream is not None else 0.0
         # Even an agent who answers at once answers from a timer: the ACD is
@@ -220,13 +232,15 @@ class SimulatedWorld:
         call = self._calls[call_id]
         if call.patience_timer is not None:
             call.patience_timer.cancel()
+        if call.estimate is not None:
+            self._ewt_errors[call.queue].append(abs(call.estimate - (self.now - call.arrived)))
         self._timers.call_at(
             self.now + call.handle,
             lambda t, a=agent.name, c=call_id: self._conversation_over(a, c, t),
         )
 
-    def queue_exit(self, call_id: str, reason: str) -> None:
-        """The queue sent the caller away (max wait): the caller is gone from the world."""
+    def queue_exit(self, call_id: str, reason: str, destination: str | None) -> None:
+        """The queue sent the caller away (max wait, full, empty): the caller is gone."""
         call = self._calls.pop(call_id, None)
         if call is not None and call.patience_timer is not None:
             call.patience_timer.cancel()

@@ -17,9 +17,22 @@ from contextlib import asynccontextmanager
 import aiosqlite
 
 from firmware.store import rows, sync
-from firmware.store.models import BoxConfig, Cdr, ConfigError, QueueLogEntry
+from firmware.store.models import (
+    AgentStateEntry,
+    BoxConfig,
+    Cdr,
+    ConfigError,
+    QueueLogEntry,
+    VoicemailMessage,
+)
 
-Record = Cdr | QueueLogEntry
+Record = Cdr | QueueLogEntry | AgentStateEntry | VoicemailMessage
+_INSERTS = {
+    Cdr: (rows.CDR_INSERT, rows.cdr_params),
+    QueueLogEntry: (rows.QUEUE_LOG_INSERT, rows.queue_log_params),
+    AgentStateEntry: (rows.AGENT_STATE_INSERT, rows.agent_state_params),
+    VoicemailMessage: (rows.VOICEMAIL_INSERT, rows.voicemail_params),
+}
 
 
 class StoreError(Exception):
@@ -103,12 +116,18 @@ class Store:
                 member_rows = await db.execute_fetchall(rows.MEMBERS_SELECT)
                 flow_rows = await db.execute_fetchall(rows.FLOWS_SELECT)
                 route_rows = await db.execute_fetchall(rows.ROUTES_SELECT)
+                schedule_rows = await db.execute_fetchall(rows.SCHEDULES_SELECT)
                 country_rows = await db.execute_fetchall(rows.SETTING_SELECT, (rows.COUNTRY_KEY,))
+                reason_rows = await db.execute_fetchall(
+                    rows.SETTING_SELECT, (rows.PAUSE_REASONS_KEY,)
+                )
             finally:
                 await db.execute("COMMIT")
         country = next((r[0] for r in country_rows), None)
+        reasons = next((r[0] for r in reason_rows), None)
         return rows.config_from_rows(
-            agent_rows, queue_rows, member_rows, flow_rows, route_rows, country
+            agent_rows, queue_rows, member_rows, flow_rows, route_rows, country, reasons,
+            schedule_rows,
         )
 
     async def seed_defaults(self, fxs: Sequence[str], fxo: Sequence[str]) -> bool:
@@ -138,6 +157,13 @@ class Store:
         """Record the card's port names, which the web UI offers and checks ports against."""
         await self.set_setting(rows.CARD_PORTS_KEY, rows.encode_card_ports(names))
 
+    async def set_agent_logged_in(self, name: str, logged_in: bool) -> None:
+        """Record an agent's login or logout, so a restart or reload keeps it."""
+        async with self._write() as db:
+            cursor = await db.execute(rows.AGENT_LOGIN_UPDATE, (int(logged_in), name))
+            if cursor.rowcount == 0:
+                raise ConfigError("agent", f"no agent named {name!r}")
+
     async def add_cdr(self, cdr: Cdr) -> None:
         await self.add_records((cdr,))
 
@@ -147,18 +173,14 @@ class Store:
     async def add_records(self, records: Sequence[Record]) -> None:
         """Write records in the given order, all in one transaction."""
         for record in records:
-            if not isinstance(record, Cdr | QueueLogEntry):
+            if type(record) not in _INSERTS:
                 raise StoreError(f"not a call record: {record!r}")
         if not records:
             return
         async with self._write() as db:
             for kind, run in itertools.groupby(records, type):
-                if kind is Cdr:
-                    params = [rows.cdr_params(r) for r in run]  # type: ignore[arg-type]
-                    await db.executemany(rows.CDR_INSERT, params)
-                else:
-                    params = [rows.queue_log_params(r) for r in run]  # type: ignore[arg-type]
-                    await db.executemany(rows.QUEUE_LOG_INSERT, params)
+                statement, params_of = _INSERTS[kind]
+                await db.executemany(statement, [params_of(r) for r in run])  # type: ignore[arg-type]
 
 
 def _prepare(path: str) -> None:

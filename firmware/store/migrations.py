@@ -81,6 +81,128 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE queue_members ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
     UPDATE queue_members SET position = rowid;
     """,
+    # 3: per-port analog line settings (ring cadence, caller ID, hook flash window,
+    # answer detection, disconnect supervision, stuck-line guard, learned tone).
+    """
+    CREATE TABLE analog_ports (
+        port               TEXT PRIMARY KEY,
+        ring_country       TEXT,
+        caller_id          TEXT NOT NULL DEFAULT 'country',
+        call_waiting       INTEGER NOT NULL DEFAULT 1,
+        flash_min          REAL NOT NULL DEFAULT 0.08,
+        flash_max          REAL NOT NULL DEFAULT 0.6,
+        interdigit_timeout REAL NOT NULL DEFAULT 4,
+        message_waiting    TEXT NOT NULL DEFAULT 'stutter',
+        howler_after       REAL NOT NULL DEFAULT 60,
+        answer_detection   TEXT NOT NULL DEFAULT 'polarity',
+        answer_delay       REAL NOT NULL DEFAULT 0,
+        disconnect_by      TEXT NOT NULL DEFAULT 'loop-current,polarity,tone,silence',
+        silence_disconnect REAL NOT NULL DEFAULT 60,
+        max_call_duration  REAL NOT NULL DEFAULT 14400,
+        max_silence        REAL NOT NULL DEFAULT 600,
+        disconnect_profile TEXT
+    );
+    """,
+    # 4: E1 spans, routes by the number dialled (DID), and outbound routes by
+    # prefix to trunk groups.
+    """
+    CREATE TABLE spans (
+        id             INTEGER PRIMARY KEY,
+        name           TEXT NOT NULL UNIQUE,
+        role           TEXT NOT NULL DEFAULT 'te',
+        framing        TEXT NOT NULL DEFAULT 'ccs',
+        crc4           INTEGER NOT NULL DEFAULT 1,
+        line_code      TEXT NOT NULL DEFAULT 'hdb3',
+        clock_priority INTEGER NOT NULL DEFAULT 1,
+        line_build_out INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE did_routes (
+        id          INTEGER PRIMARY KEY,
+        did         TEXT NOT NULL UNIQUE,
+        destination TEXT NOT NULL
+    );
+    CREATE TABLE trunk_groups (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE trunk_group_members (
+        group_id INTEGER NOT NULL REFERENCES trunk_groups(id) ON DELETE CASCADE,
+        trunk    TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (group_id, trunk)
+    );
+    CREATE TABLE outbound_routes (
+        id             INTEGER PRIMARY KEY,
+        prefix         TEXT NOT NULL UNIQUE,
+        trunk_group    TEXT NOT NULL,
+        strip          INTEGER NOT NULL DEFAULT 0,
+        prepend        TEXT NOT NULL DEFAULT '',
+        calling_number TEXT,
+        restricted     INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # 5: the full ACD: agents' skills, queue settings (wrap-up, skills,
+    # overflow, limits, priorities) and the agent state log. Skills and
+    # priority callers are JSON objects.
+    """
+    ALTER TABLE agents ADD COLUMN skills TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE queues ADD COLUMN service_level REAL NOT NULL DEFAULT 20;
+    ALTER TABLE queues ADD COLUMN wrapup REAL NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN autopause_rings INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN skills TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE queues ADD COLUMN skill_widen_after REAL NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN skill_widen_step INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE queues ADD COLUMN max_length INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN exit_destination TEXT NOT NULL DEFAULT '';
+    ALTER TABLE queues ADD COLUMN join_empty INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE queues ADD COLUMN leave_empty INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN overflow_queue TEXT NOT NULL DEFAULT '';
+    ALTER TABLE queues ADD COLUMN overflow_after REAL NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN overflow_predicted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN priority_callers TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE agent_state_log (
+        id     INTEGER PRIMARY KEY,
+        time   REAL NOT NULL,
+        agent  TEXT NOT NULL,
+        state  TEXT NOT NULL,
+        reason TEXT
+    );
+    CREATE INDEX agent_state_log_time ON agent_state_log(time);
+    """,
+    # IVR flows become versioned graphs (every save is kept, one version is
+    # active and copied into ivr_flows.definition, which the daemon reads);
+    # schedules for business hours; voicemail messages.
+    """
+    CREATE TABLE ivr_flow_versions (
+        id         INTEGER PRIMARY KEY,
+        flow_id    INTEGER NOT NULL REFERENCES ivr_flows(id) ON DELETE CASCADE,
+        version    INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        created    REAL NOT NULL,
+        UNIQUE (flow_id, version)
+    );
+    ALTER TABLE ivr_flows ADD COLUMN active_version INTEGER NOT NULL DEFAULT 1;
+    INSERT INTO ivr_flow_versions (flow_id, version, definition, created)
+        SELECT id, 1, definition, CAST(strftime('%s', 'now') AS REAL) FROM ivr_flows;
+    CREATE TABLE schedules (
+        id       INTEGER PRIMARY KEY,
+        name     TEXT NOT NULL UNIQUE,
+        timezone TEXT NOT NULL,
+        hours    TEXT NOT NULL,
+        holidays TEXT NOT NULL
+    );
+    CREATE TABLE voicemail (
+        id            INTEGER PRIMARY KEY,
+        call_id       TEXT NOT NULL,
+        mailbox       TEXT NOT NULL,
+        flow          TEXT,
+        caller_number TEXT,
+        created       REAL NOT NULL,
+        seconds       REAL NOT NULL,
+        path          TEXT NOT NULL
+    );
+    CREATE INDEX voicemail_created ON voicemail(created);
+    """,
 )
 
 

@@ -23,19 +23,25 @@ from firmware.store import migrations, rows
 from firmware.store.defaults import default_config
 from firmware.store.models import (
     Agent,
+    AgentStateEntry,
     BoxConfig,
     Cdr,
     ConfigError,
+    FlowVersion,
     InboundRoute,
     IvrFlow,
     NodeType,
     NotFoundError,
     Queue,
     QueueLogEntry,
+    Schedule,
+    VoicemailMessage,
     validate_agent,
     validate_flow,
+    validate_pause_reasons,
     validate_queue,
     validate_route,
+    validate_schedule,
 )
 
 BUSY_TIMEOUT_MS = 5000
@@ -154,6 +160,18 @@ def record_card_ports(conn: sqlite3.Connection, names: Sequence[str]) -> None:
     set_setting(conn, rows.CARD_PORTS_KEY, rows.encode_card_ports(names))
 
 
+def pause_reasons(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The reasons agents may give for a pause (the defaults until the technician sets some)."""
+    return rows.decode_pause_reasons(get_setting(conn, rows.PAUSE_REASONS_KEY))
+
+
+def save_pause_reasons(conn: sqlite3.Connection, raw: object) -> tuple[str, ...]:
+    """Validate and store the pause reasons (a list, or text with one per line or comma)."""
+    reasons = validate_pause_reasons(raw)
+    set_setting(conn, rows.PAUSE_REASONS_KEY, rows.encode_pause_reasons(reasons))
+    return reasons
+
+
 # --- agents --------------------------------------------------------------------------------
 
 
@@ -191,6 +209,16 @@ def save_agent(
         else:
             conn.execute(rows.AGENT_UPDATE, (*rows.agent_params(agent), agent_id))
         return replace(agent, id=agent_id)
+
+
+def set_agent_logged_in(conn: sqlite3.Connection, agent_id: int, logged_in: bool) -> Agent:
+    """Log an agent in or out in the configuration, leaving everything else as it is."""
+    with transaction(conn):
+        agent = get_agent(conn, agent_id)
+        if agent is None:
+            raise NotFoundError("id", f"no agent with id {agent_id}")
+        conn.execute(rows.AGENT_LOGIN_UPDATE, (int(logged_in), agent.name))
+        return replace(agent, logged_in=logged_in)
 
 
 def delete_agent(conn: sqlite3.Connection, agent_id: int) -> None:
@@ -234,7 +262,9 @@ def save_queue(
             if old is None:
                 raise NotFoundError("id", f"no queue with id {queue_id}")
         agent_names = {a.name for a in list_agents(conn)}
-        queue = validate_queue(data, agent_names)
+        queue_names = {q.name for q in list_queues(conn) if q.id != queue_id}
+        flow_names = {f.name for f in list_flows(conn)}
+        queue = validate_queue(data, agent_names, queue_names, flow_names)
         other = conn.execute(
             "SELECT name FROM queues WHERE name = ? COLLATE NOCASE AND id IS NOT ?",
             (queue.name, queue_id),
@@ -260,6 +290,11 @@ def _rename_queue_references(conn: sqlite3.Connection, old: str, new: str) -> No
         "UPDATE inbound_routes SET destination = ? WHERE destination = ?",
         (f"queue:{new}", f"queue:{old}"),
     )
+    conn.execute(
+        "UPDATE queues SET exit_destination = ? WHERE exit_destination = ?",
+        (f"queue:{new}", f"queue:{old}"),
+    )
+    conn.execute("UPDATE queues SET overflow_queue = ? WHERE overflow_queue = ?", (new, old))
     for flow in list_flows(conn):
         nodes = flow.definition.get("nodes", {})
         hits = [n for n in nodes.values() if n.get("type") == NodeType.QUEUE and n["queue"] == old]
@@ -279,6 +314,15 @@ def delete_queue(conn: sqlite3.Connection, queue_id: int) -> None:
             if route.destination == f"queue:{queue.name}":
                 raise ConfigError(
                     "name", f"queue {queue.name} is the destination of the route of {route.port}"
+                )
+        for other in list_queues(conn):
+            if other.overflow_queue == queue.name:
+                raise ConfigError(
+                    "name", f"queue {queue.name} takes the overflow of queue {other.name}"
+                )
+            if other.exit_destination == f"queue:{queue.name}":
+                raise ConfigError(
+                    "name", f"queue {queue.name} is the exit destination of queue {other.name}"
                 )
         for flow in list_flows(conn):
             for node_id, node in flow.definition.get("nodes", {}).items():
@@ -334,6 +378,7 @@ def delete_route(conn: sqlite3.Connection, route_id: int) -> None:
 
 
 def list_flows(conn: sqlite3.Connection) -> list[IvrFlow]:
+    """Every flow with its active definition."""
     return [rows.flow_from_row(r) for r in conn.execute(rows.FLOWS_SELECT)]
 
 
@@ -342,17 +387,41 @@ def get_flow(conn: sqlite3.Connection, flow_id: int) -> IvrFlow | None:
     return None if row is None else rows.flow_from_row(row)
 
 
+def _validate_flow_here(
+    conn: sqlite3.Connection,
+    name: object,
+    definition: object,
+    prompt_names: Collection[str] | None,
+) -> IvrFlow:
+    """A flow checked against the queues, schedules and extensions this box has now."""
+    return validate_flow(
+        name,
+        definition,
+        {q.name for q in list_queues(conn)},
+        prompt_names,
+        schedule_names={s.name for s in list_schedules(conn)},
+        extensions={a.extension for a in list_agents(conn)},
+    )
+
+
 def save_flow(
     conn: sqlite3.Connection,
     name: str,
     definition: Mapping[str, Any] | str,
     flow_id: int | None = None,
     prompt_names: Collection[str] | None = None,
+    *,
+    activate: bool = True,
+    created: float | None = None,
 ) -> IvrFlow:
-    """Validate and insert or update an IVR flow (definition as a mapping or JSON text).
+    """Validate an IVR flow (a mapping or JSON text) and keep it as the flow's next version.
 
-    ``prompt_names``, when given, are the prompts the box has; a flow naming
-    another is refused. Renaming a flow renames it in the routes that use it.
+    Every save adds a version and never changes an earlier one; with
+    ``activate`` (the default) calls follow the new version at once, otherwise
+    it waits as a draft for :func:`activate_flow_version`. ``prompt_names``,
+    when given, are the prompts the box has; a flow naming another is refused.
+    ``created`` is the wall-clock time of the save (the database's clock when
+    None). Renaming a flow renames it in the routes that use it.
     """
     with transaction(conn):
         old = None
@@ -360,28 +429,77 @@ def save_flow(
             old = get_flow(conn, flow_id)
             if old is None:
                 raise NotFoundError("id", f"no IVR flow with id {flow_id}")
-        queue_names = {q.name for q in list_queues(conn)}
-        flow = validate_flow(name, definition, queue_names, prompt_names)
+        flow = _validate_flow_here(conn, name, definition, prompt_names)
         other = conn.execute(
             "SELECT name FROM ivr_flows WHERE name = ? COLLATE NOCASE AND id IS NOT ?",
             (flow.name, flow_id),
         ).fetchone()
         if other is not None:
             raise ConfigError("name", f"an IVR flow named {other['name']} exists")
+        text = rows.flow_params(flow)[1]
         if flow_id is None:
             flow_id = conn.execute(rows.FLOW_INSERT, rows.flow_params(flow)).lastrowid
+            assert flow_id is not None
+            activate = True  # a new flow's first version is the one calls follow
         else:
-            conn.execute(rows.FLOW_UPDATE, (*rows.flow_params(flow), flow_id))
+            conn.execute("UPDATE ivr_flows SET name = ? WHERE id = ?", (flow.name, flow_id))
+        version = conn.execute(
+            rows.FLOW_VERSION_INSERT, (flow_id, flow_id, text, created)
+        ).fetchone()[0]
+        if activate:
+            conn.execute(rows.FLOW_ACTIVATE, (text, version, flow_id))
         if old is not None and old.name != flow.name:
             conn.execute(
                 "UPDATE inbound_routes SET destination = ? WHERE destination = ?",
                 (f"ivr:{flow.name}", f"ivr:{old.name}"),
             )
-        return replace(flow, id=flow_id)
+        saved = get_flow(conn, flow_id)
+        assert saved is not None
+        return saved
+
+
+def list_flow_versions(conn: sqlite3.Connection, flow_id: int) -> list[FlowVersion]:
+    """Every saved version of a flow, newest first."""
+    found = conn.execute(rows.FLOW_VERSIONS_SELECT, (flow_id,))
+    return [rows.flow_version_from_row(r) for r in found]
+
+
+def get_flow_version(conn: sqlite3.Connection, flow_id: int, version: int) -> FlowVersion | None:
+    row = conn.execute(rows.FLOW_VERSION_SELECT, (flow_id, version)).fetchone()
+    return None if row is None else rows.flow_version_from_row(row)
+
+
+def activate_flow_version(
+    conn: sqlite3.Connection,
+    flow_id: int,
+    version: int,
+    prompt_names: Collection[str] | None = None,
+) -> IvrFlow:
+    """Make ``version`` the one calls follow: a draft goes live, or an old one comes back.
+
+    The version is checked again first: a queue, schedule or extension it names
+    may have gone since it was saved, and a flow that cannot run is refused.
+    """
+    with transaction(conn):
+        flow = get_flow(conn, flow_id)
+        if flow is None:
+            raise NotFoundError("id", f"no IVR flow with id {flow_id}")
+        chosen = get_flow_version(conn, flow_id, version)
+        if chosen is None:
+            raise NotFoundError("version", f"flow {flow.name} has no version {version}")
+        checked = _validate_flow_here(conn, flow.name, chosen.definition, prompt_names)
+        text = rows.flow_params(checked)[1]
+        conn.execute(rows.FLOW_ACTIVATE, (text, version, flow_id))
+        return replace(checked, id=flow_id)
+
+
+def active_flow_version(conn: sqlite3.Connection, flow_id: int) -> int | None:
+    row = conn.execute(rows.FLOW_ACTIVE_VERSION_SELECT, (flow_id,)).fetchone()
+    return None if row is None else int(row[0])
 
 
 def delete_flow(conn: sqlite3.Connection, flow_id: int) -> None:
-    """Delete an IVR flow, refusing while a route still sends calls to it."""
+    """Delete an IVR flow and its versions, refusing while a route still sends calls to it."""
     with transaction(conn):
         flow = get_flow(conn, flow_id)
         if flow is None:
@@ -392,6 +510,123 @@ def delete_flow(conn: sqlite3.Connection, flow_id: int) -> None:
                     "name", f"IVR flow {flow.name} is the destination of the route of {route.port}"
                 )
         conn.execute("DELETE FROM ivr_flows WHERE id = ?", (flow_id,))
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+def list_schedules(conn: sqlite3.Connection) -> list[Schedule]:
+    return [rows.schedule_from_row(r) for r in conn.execute(rows.SCHEDULES_SELECT)]
+
+
+def get_schedule(conn: sqlite3.Connection, schedule_id: int) -> Schedule | None:
+    row = conn.execute(rows.SCHEDULE_SELECT, (schedule_id,)).fetchone()
+    return None if row is None else rows.schedule_from_row(row)
+
+
+def _flows_using_schedule(conn: sqlite3.Connection, name: str) -> Iterator[tuple[str, str]]:
+    """(flow, node) of every active flow node that asks the schedule ``name``."""
+    for flow in list_flows(conn):
+        for node_id, node in flow.definition.get("nodes", {}).items():
+            if node.get("type") == NodeType.CONDITION and node.get("schedule") == name:
+                yield flow.name, node_id
+
+
+def save_schedule(
+    conn: sqlite3.Connection, data: Mapping[str, Any], schedule_id: int | None = None
+) -> Schedule:
+    """Validate and insert or update a schedule.
+
+    Renaming a schedule renames it in the active flows that ask it, so no
+    condition is left pointing at nothing.
+    """
+    with transaction(conn):
+        old = None
+        if schedule_id is not None:
+            old = get_schedule(conn, schedule_id)
+            if old is None:
+                raise NotFoundError("id", f"no schedule with id {schedule_id}")
+        schedule = validate_schedule(data)
+        other = conn.execute(
+            "SELECT name FROM schedules WHERE name = ? COLLATE NOCASE AND id IS NOT ?",
+            (schedule.name, schedule_id),
+        ).fetchone()
+        if other is not None:
+            raise ConfigError("name", f"a schedule named {other['name']} exists")
+        params = rows.schedule_params(schedule)
+        if schedule_id is None:
+            schedule_id = conn.execute(rows.SCHEDULE_INSERT, params).lastrowid
+        else:
+            conn.execute(rows.SCHEDULE_UPDATE, (*params, schedule_id))
+        if old is not None and old.name != schedule.name:
+            for flow in list_flows(conn):
+                nodes = flow.definition.get("nodes", {})
+                hits = [
+                    n for n in nodes.values()
+                    if n.get("type") == NodeType.CONDITION and n.get("schedule") == old.name
+                ]
+                for node in hits:
+                    node["schedule"] = schedule.name
+                if hits:
+                    conn.execute(
+                        "UPDATE ivr_flows SET definition = ? WHERE id = ?",
+                        (rows.flow_params(flow)[1], flow.id),
+                    )
+        return replace(schedule, id=schedule_id)
+
+
+def delete_schedule(conn: sqlite3.Connection, schedule_id: int) -> None:
+    """Delete a schedule, refusing while an active flow still asks it."""
+    with transaction(conn):
+        schedule = get_schedule(conn, schedule_id)
+        if schedule is None:
+            raise NotFoundError("id", f"no schedule with id {schedule_id}")
+        for flow_name, node_id in _flows_using_schedule(conn, schedule.name):
+            raise ConfigError(
+                "name",
+                f"schedule {schedule.name} is used by node {node_id} of IVR flow {flow_name}",
+            )
+        conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+
+
+# --- voicemail -----------------------------------------------------------------------------
+
+
+def add_voicemail(conn: sqlite3.Connection, message: VoicemailMessage) -> VoicemailMessage:
+    """Store a message (the daemon does this through its record writer)."""
+    with transaction(conn):
+        message_id = conn.execute(rows.VOICEMAIL_INSERT, rows.voicemail_params(message)).lastrowid
+    return replace(message, id=message_id)
+
+
+def list_voicemail(
+    conn: sqlite3.Connection, limit: int = 100, offset: int = 0
+) -> list[VoicemailMessage]:
+    """A page of voicemail messages, newest first."""
+    params = (
+        _whole_number(limit, "limit", 1, MAX_PAGE),
+        _whole_number(offset, "offset", 0, _MAX_OFFSET),
+    )
+    return [rows.voicemail_from_row(r) for r in conn.execute(rows.VOICEMAIL_PAGE_SELECT, params)]
+
+
+def count_voicemail(conn: sqlite3.Connection) -> int:
+    return int(conn.execute(rows.VOICEMAIL_COUNT_SELECT).fetchone()[0])
+
+
+def get_voicemail(conn: sqlite3.Connection, message_id: int) -> VoicemailMessage | None:
+    row = conn.execute(rows.VOICEMAIL_SELECT, (message_id,)).fetchone()
+    return None if row is None else rows.voicemail_from_row(row)
+
+
+def delete_voicemail(conn: sqlite3.Connection, message_id: int) -> VoicemailMessage:
+    """Forget a message and return it, so the caller can remove its file."""
+    with transaction(conn):
+        message = get_voicemail(conn, message_id)
+        if message is None:
+            raise NotFoundError("id", f"no voicemail message with id {message_id}")
+        conn.execute("DELETE FROM voicemail WHERE id = ?", (message_id,))
+        return message
 
 
 # --- whole configuration -------------------------------------------------------------------
@@ -407,6 +642,8 @@ def load_config(conn: sqlite3.Connection) -> BoxConfig:
             conn.execute(rows.FLOWS_SELECT).fetchall(),
             conn.execute(rows.ROUTES_SELECT).fetchall(),
             get_setting(conn, rows.COUNTRY_KEY),
+            get_setting(conn, rows.PAUSE_REASONS_KEY),
+            conn.execute(rows.SCHEDULES_SELECT).fetchall(),
         )
 
 
@@ -477,3 +714,22 @@ def list_queue_log(
     )
     return [rows.queue_log_from_row(r) for r in conn.execute(rows.QUEUE_LOG_PAGE_SELECT, params)]
 
+
+
+def list_agent_states(
+    conn: sqlite3.Connection, since: float, until: float
+) -> list[AgentStateEntry]:
+    """Agent state changes in [since, until), oldest first, each agent's last earlier one first.
+
+    The leading entries say what state each agent was in when the window
+    began, so durations within it can be summed exactly.
+    """
+    for value, field in ((since, "since"), (until, "until")):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(field, "must be a time in seconds")
+    if until < since:
+        raise ConfigError("until", "must not be before since")
+    with _snapshot(conn):
+        before = conn.execute(rows.AGENT_STATE_BEFORE_SELECT, (since,)).fetchall()
+        within = conn.execute(rows.AGENT_STATE_RANGE_SELECT, (since, until)).fetchall()
+    return [rows.agent_state_from_row(r) for r in [*before, *within]]

@@ -1,7 +1,7 @@
 """Writes call records off the call path, in order, in batched transactions.
 
-The call layer must never wait on the disk: it hands a finished CDR or queue
-log entry to :meth:`RecordWriter.submit` and carries on. A task running
+The call layer must never wait on the disk: it hands a finished CDR, queue
+log entry or agent state change to :meth:`RecordWriter.submit` and carries on. A task running
 :meth:`RecordWriter.run` writes everything pending as one transaction, so a
 burst of records costs one fsync rather than one each.
 
@@ -20,7 +20,7 @@ import sqlite3
 from collections import deque
 
 from firmware.store.db import Record, Store
-from firmware.store.models import Cdr, QueueLogEntry
+from firmware.store.models import AgentStateEntry, Cdr, QueueLogEntry, VoicemailMessage
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,11 @@ class RecordWriter:
         """Records submitted and not yet settled."""
         return self._submitted - self._settled
 
-    def submit(self, record: Cdr | QueueLogEntry) -> None:
+    def submit(self, record: Record) -> None:
         """Queue a record for writing; never blocks."""
         if self._closing:
             raise WriterError("the record writer is closed; the record was not queued")
-        if not isinstance(record, Cdr | QueueLogEntry):
+        if not isinstance(record, Cdr | QueueLogEntry | AgentStateEntry | VoicemailMessage):
             raise WriterError(f"not a call record: {record!r}")
         self._pending.append(record)
         self._submitted += 1

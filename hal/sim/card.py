@@ -1,18 +1,21 @@
-"""The simulated line card: FXO ports facing a simulated exchange, FXS ports with phones.
+"""The simulated line card: FXO ports facing a simulated exchange, FXS ports with phones,
+and E1 spans with an operator's switch (or another span, cabled back to back) at the far end.
 
-A first-class backend of :class:`hal.interface.Card`: the daemon drives it exactly
-as it drives a DAHDI card, and tests and the demo act as the people and the network
-on the other side through :attr:`SimCard.phones` and :attr:`SimCard.pstn`.
+A first-class backend of :class:`hal.interface.Card` and :class:`hal.span.SpanCard`:
+the daemon drives it exactly as it drives a DAHDI card, and tests and the demo act
+as the people and the network on the other side through :attr:`SimCard.phones`,
+:attr:`SimCard.pstn` and :attr:`SimCard.far_ends`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from firmware.signaling.q921 import Side
 from hal import g711
 from hal.clock import Clock, ManualClock
 from hal.interface import (
@@ -29,19 +32,32 @@ from hal.interface import (
 from hal.sim import signals
 from hal.sim.phone import SimPhone
 from hal.sim.pstn import SimPstn
+from hal.sim.span import SimOperator, SimSpan, check_error_counts
 from hal.sim.world import SimError, SimWorld
+from hal.span import (
+    SpanAlarm,
+    SpanCard,
+    SpanDescription,
+    SpanStatus,
+    b_channel_ports,
+    check_dframe,
+)
 
 # The longest hook flash the card will make; longer breaks are hang-ups, not flashes.
 MAX_FLASH_SECONDS = 2.0
 
 
-class SimCard(Card):
-    """A simulated analog card: ``fxo`` exchange lines then ``fxs`` phone ports.
+class SimCard(Card, SpanCard):
+    """A simulated card: ``fxo`` exchange lines, ``fxs`` phone ports, then ``spans`` E1 spans.
 
-    Ports are ordered FXO first (fxo1, fxo2, …) then FXS (fxs1, …). Time is the
-    injected clock's: with a :class:`~hal.clock.ManualClock` every
-    :meth:`wait_tick` moves it 20 ms and returns at once, so tests run faster than
-    real time; with any other clock it paces like hardware.
+    Ports are ordered FXO first (fxo1, fxo2, …), then FXS (fxs1, …), then the 30
+    B-channels of each span (span1/b1 … span1/b31, time slot 16 being the
+    D-channel). ``spans`` is a count (default set-up) or the spans' descriptions.
+    Each span starts with an operator's switch at its far end; :meth:`cable`
+    joins two spans back to back instead. Time is the injected clock's: with a
+    :class:`~hal.clock.ManualClock` every :meth:`wait_tick` moves it 20 ms and
+    returns at once, so tests run faster than real time; with any other clock it
+    paces like hardware.
     """
 
     def __init__(
@@ -52,11 +68,13 @@ class SimCard(Card):
         fxo: int = 2,
         law: Law = Law.ALAW,
         country: str = "PL",
+        spans: int | Sequence[SpanDescription] = 0,
     ) -> None:
         for what, count in (("fxs", fxs), ("fxo", fxo)):
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise SimError(f"{what} must be a whole number of ports >= 0, got {count!r}")
-        if fxs + fxo == 0:
+        descriptions = _span_descriptions(spans)
+        if fxs + fxo + len(descriptions) == 0:
             raise SimError("a card needs at least one port")
         if not isinstance(law, Law):
             raise SimError(f"law must be a hal.interface.Law, got {law!r}")
@@ -64,9 +82,13 @@ class SimCard(Card):
             self.tones = signals.country_tones(country)
         except signals.SignalError as exc:
             raise SimError(str(exc)) from None
-        ports = [PortInfo(i, PortKind.FXO, i + 1) for i in range(fxo)] + [
+        ports: list[PortInfo] = [PortInfo(i, PortKind.FXO, i + 1) for i in range(fxo)] + [
             PortInfo(fxo + j, PortKind.FXS, j + 1) for j in range(fxs)
         ]
+        span_ports = {}
+        for description in descriptions:
+            span_ports[description.number] = b_channel_ports(description.number, len(ports))
+            ports += span_ports[description.number]
         super().__init__(ports, law, clock)
         self.world = SimWorld(clock)
         self.world.bind(self._catch_up)
@@ -78,10 +100,17 @@ class SimCard(Card):
         self._rx = np.full((len(ports), FRAME_SAMPLES), g711.SILENCE[law], dtype=np.uint8)
         self._alarms: dict[int, str] = {}
         self._tick = 0
+        self._spans: dict[int, SimSpan] = {
+            d.number: SimSpan(self.world, d, span_ports[d.number], law) for d in descriptions
+        }
+        self._span_rows = {
+            n: slice(p[0].index, p[-1].index + 1) for n, p in span_ports.items()
+        }
 
     def __str__(self) -> str:
+        spans = f", {len(self._spans)} E1" if self._spans else ""
         return (
-            f"SimCard({self._n_fxo} FXO, {len(self.phones)} FXS, "
+            f"SimCard({self._n_fxo} FXO, {len(self.phones)} FXS{spans}, "
             f"{self.law.value}, {self.tones.country})"
         )
 
@@ -114,6 +143,8 @@ class SimCard(Card):
         self.pstn.hear(linear[: self._n_fxo])
         for phone in self.phones.values():
             phone.hear(linear[phone.port.index])
+        for number, span in self._spans.items():
+            span.hear(linear[self._span_rows[number]])
 
     def poll_events(self) -> list[HalEvent]:
         self._catch_up()
@@ -170,6 +201,115 @@ class SimCard(Card):
         """The alarm standing on a port, if any."""
         return self._alarms.get(self.port_by_name(port_name).index)
 
+    # -- E1 spans ----------------------------------------------------------------------
+
+    @property
+    def spans(self) -> Sequence[SpanDescription]:
+        return tuple(span.description for span in self._spans.values())
+
+    @property
+    def far_ends(self) -> dict[str, SimOperator]:
+        """The operator's switch (or PBX) at the far end of each span not cabled to another."""
+        return {s.name: s.operator for s in self._spans.values() if s.operator is not None}
+
+    def sim_span(self, name: str) -> SimSpan:
+        """The simulated span called ``name`` ("span1")."""
+        for span in self._spans.values():
+            if span.name == name:
+                return span
+        known = ", ".join(s.name for s in self._spans.values()) or "none"
+        raise SimError(f"no span {name!r}; this card has: {known}")
+
+    def _span(self, number: int) -> SimSpan:
+        try:
+            return self._spans[number]
+        except (KeyError, TypeError):
+            known = ", ".join(str(n) for n in self._spans) or "none"
+            raise SimError(f"no span {number!r}; this card's spans: {known}") from None
+
+    def configure_span(self, description: SpanDescription) -> None:
+        span = self._span(description.number)
+        self._catch_up()
+        span.description = description
+
+    def span_status(self, span: int) -> SpanStatus:
+        self._catch_up()
+        return self._span(span).status(clock_source=self._clock_source() == span)
+
+    def read_dchannel(self, span: int) -> list[bytes]:
+        target = self._span(span)
+        self._catch_up()
+        return target.box_receives()
+
+    def write_dchannel(self, span: int, frame: bytes) -> None:
+        target = self._span(span)
+        check_dframe(frame)
+        self._catch_up()
+        target.box_sends(frame)
+
+    def cable(self, a: str, b: str) -> None:
+        """Join two spans back to back: what one sends, the other receives, a frame later.
+
+        Their far-end switches go away; the box then plays both ends (one span
+        set up as TE, the other as NT).
+        """
+        first, second = self.sim_span(a), self.sim_span(b)
+        if first is second:
+            raise SimError("a span cannot be cabled to itself")
+        for span in (first, second):
+            if span.peer is not None:
+                raise SimError(f"{span.name} is already cabled to {span.peer.name}")
+        self._catch_up()
+        first.peer, second.peer = second, first
+        first.operator = second.operator = None
+        self._report_span_alarms()
+
+    def attach_far_end(self, name: str, side: Side) -> SimOperator:
+        """Put a new far end on span ``name``: an operator (network side) or a PBX (user side)."""
+        span = self.sim_span(name)
+        if span.peer is not None:
+            raise SimError(f"{span.name} is cabled to {span.peer.name}; it has no far-end switch")
+        self._catch_up()
+        span.operator = SimOperator(self.world, span, side)
+        return span.operator
+
+    def set_span_alarms(self, name: str, alarms: Iterable[SpanAlarm]) -> None:
+        """Make the line of span ``name`` show these defects (none: a healthy line).
+
+        LOS, LOF and AIS cut what the box receives, and the far end sees RAI;
+        RAI alone means the far end receives nothing from the box.
+        """
+        span = self.sim_span(name)
+        wanted = frozenset(alarms)
+        if not all(isinstance(a, SpanAlarm) for a in wanted):
+            raise SimError(f"span alarms are hal.span.SpanAlarm values, got {set(wanted)!r}")
+        self._catch_up()
+        span.line_alarms = wanted
+        self._report_span_alarms()
+
+    def count_span_errors(
+        self, name: str, *, bpv: int = 0, crc_errors: int = 0, slips: int = 0
+    ) -> None:
+        """Line errors as a noisy pair or a wandering clock would cause them."""
+        check_error_counts(bpv=bpv, crc_errors=crc_errors, slips=slips)
+        span = self.sim_span(name)
+        self._catch_up()
+        span.count_errors(bpv, crc_errors, slips)
+
+    def _clock_source(self) -> int | None:
+        candidates = [
+            (s.description.clock_priority, n) for n, s in self._spans.items()
+            if s.description.clock_priority > 0 and not s.receive_dead
+        ]
+        return min(candidates)[1] if candidates else None
+
+    def _report_span_alarms(self) -> None:
+        now = self.clock.now()
+        for span in self._spans.values():
+            change = span.alarm_change(now)
+            if change is not None:
+                self.world.emit(change)  # type: ignore[arg-type]
+
     # -- the simulated world -----------------------------------------------------------
 
     def _catch_up(self) -> None:
@@ -185,5 +325,25 @@ class SimCard(Card):
         rx[: self._n_fxo] = self.pstn.render(start, FRAME_SAMPLES)
         for phone in self.phones.values():
             rx[phone.port.index] = phone.render(start, FRAME_SAMPLES)
+        at = self.world.time_at(start)
+        for number, span in self._spans.items():
+            span.step(at)
+            rx[self._span_rows[number]] = span.render(start, FRAME_SAMPLES)
         self.world.position = start + FRAME_SAMPLES
         self._rx = g711.encode(rx, self.law)
+
+
+def _span_descriptions(spans: int | Sequence[SpanDescription]) -> list[SpanDescription]:
+    if isinstance(spans, bool):
+        raise SimError(f"spans must be a count or span descriptions, got {spans!r}")
+    if isinstance(spans, int):
+        if spans < 0:
+            raise SimError(f"spans must be a whole number >= 0, got {spans}")
+        return [SpanDescription(n, clock_priority=n) for n in range(1, spans + 1)]
+    found = list(spans)
+    if not all(isinstance(d, SpanDescription) for d in found):
+        raise SimError("spans must be hal.span.SpanDescription values")
+    numbers = [d.number for d in found]
+    if len(set(numbers)) != len(numbers):
+        raise SimError(f"span numbers must differ, got {numbers}")
+    return found

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from hal.interface import HalError, HookChanged, PortInfo
+from hal.interface import SAMPLE_RATE, HalError, HookChanged, PortInfo
 from hal.sim import signals
 from hal.sim.audio_queue import AudioQueue, Recording
 from hal.sim.world import SimError, SimWorld
 
 _EPS = 1e-9
+# What an on-hook phone keeps of the line (caller ID and alerting arrive on-hook):
+# the last few seconds only, so a phone left on its hook for hours holds nothing more.
+ON_HOOK_KEEP_SECONDS = 12.0
+# ETSI EN 300 659-2 §5.2 / GR-30: the CPE alerting signal (CAS) is 2130 + 2750 Hz;
+# the phone answers with DTMF D (ETSI) once the alert ends.
+CAS_FREQS = (2130.0, 2750.0)
+CAS_MIN_DBM0 = -32.0
 
 
 class SimPhone:
@@ -22,6 +30,11 @@ class SimPhone:
     the box sees exactly what a real phone would give it: hook changes as
     :class:`~hal.interface.HookChanged` events and the phone's audio in the
     port's receive frames. Picking up while ringing trips the ring, as a SLIC does.
+
+    On-hook, the phone keeps the last seconds of what the line carried (the caller
+    ID a display would show, :meth:`heard_on_hook`). With ``acknowledges_cas`` set
+    it behaves as a call-waiting caller ID phone (type II): after hearing the CAS
+    alert in a call, it answers with DTMF ``D`` and counts it in ``cas_acks``.
     """
 
     def __init__(self, port: PortInfo, world: SimWorld) -> None:
@@ -34,6 +47,13 @@ class SimPhone:
         self._ring_cadence: tuple[float, ...] = ()
         self._ring_started: float | None = None
         self._ring_stopped: float | None = None
+        self._on_hook_heard: collections.deque[np.ndarray] = collections.deque()
+        self._on_hook_samples = 0
+        self.acknowledges_cas = False
+        self.cas_acks = 0
+        self._cas_on = False
+        self._cas_bins = np.array(CAS_FREQS, dtype=np.int64)
+        self._cas_min_power = signals.amplitude(CAS_MIN_DBM0) ** 2 / 2
 
     @property
     def name(self) -> str:
@@ -89,6 +109,14 @@ class SimPhone:
 
     def clear_heard(self) -> None:
         self._heard.clear()
+        self._on_hook_heard.clear()
+        self._on_hook_samples = 0
+
+    def heard_on_hook(self) -> np.ndarray:
+        """The last seconds the line carried while the phone was on its hook (int16)."""
+        if not self._on_hook_heard:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate(self._on_hook_heard)
 
     @property
     def offhook(self) -> bool:
@@ -157,6 +185,27 @@ class SimPhone:
         """Take the box's 20 ms for this port (int16): the earpiece only works off-hook."""
         if self._offhook:
             self._heard.append(samples)
+            if self.acknowledges_cas:
+                self._listen_for_cas(samples)
+            return
+        self._on_hook_heard.append(np.array(samples, dtype=np.int16))
+        self._on_hook_samples += len(samples)
+        keep = round(ON_HOOK_KEEP_SECONDS * SAMPLE_RATE)
+        while self._on_hook_samples - len(self._on_hook_heard[0]) >= keep:
+            self._on_hook_samples -= len(self._on_hook_heard.popleft())
+
+    def _listen_for_cas(self, samples: np.ndarray) -> None:
+        """Answer the end of a CAS burst with DTMF D, as a type II display phone does."""
+        frame = np.asarray(samples, dtype=np.float64)
+        # An 8000-point FFT of a frame puts both CAS frequencies on whole-hertz bins.
+        spectrum = np.abs(np.fft.rfft(frame, n=SAMPLE_RATE))
+        power = (2.0 * spectrum[self._cas_bins] / len(frame)) ** 2 / 2
+        total = float(np.mean(frame**2))
+        present = bool(np.all(power >= self._cas_min_power) and power.sum() >= 0.6 * total)
+        if self._cas_on and not present:
+            self.cas_acks += 1
+            self._outgoing.push(signals.dtmf("D", 0.065, 0.0))
+        self._cas_on = present
 
     # -- inside ------------------------------------------------------------------------
 

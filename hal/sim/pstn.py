@@ -39,6 +39,10 @@ from hal.sim.world import SimError, SimWorld
 OPEN_LOOP_SECONDS = 0.3
 # EN 300 659-1 §5.2 (first-ring class): the FSK starts at least 500 ms after the first ring.
 CID_DELAY_SECONDS = 0.5
+# EN 300 659-1 §6.2.1 (prior to ringing, line reversal): the data follows the
+# reversal after a pause, and the first ring follows the data.
+REVERSAL_TO_CID_SECONDS = 0.3
+CID_TO_RING_SECONDS = 0.5
 
 
 class CallState(enum.StrEnum):
@@ -68,10 +72,20 @@ class Outcome(enum.StrEnum):
 
 
 class CidMode(enum.StrEnum):
-    """How an inbound call presents caller ID."""
+    """How an inbound call presents caller ID (EN 300 659-1 §6.2)."""
 
-    BETWEEN_RINGS = "between_rings"
+    BETWEEN_RINGS = "between_rings"  # in the pause after the first ring
+    BEFORE_RING = "before_ring"  # line reversal, the data, then the first ring (as in the UK)
     NONE = "none"
+
+
+class ClearSignal(enum.StrEnum):
+    """What the exchange plays to a line left off-hook after the far end cleared."""
+
+    BUSY = "busy"
+    CONGESTION = "congestion"
+    DIAL = "dial"
+    NONE = "none"  # silence
 
 
 class _LineState(enum.Enum):
@@ -266,13 +280,22 @@ class _Line:
 
     # -- inbound -----------------------------------------------------------------------
 
-    def ring_in(self, call: SimPstnCall, max_rings: int, fsk: np.ndarray | None) -> None:
+    def ring_in(
+        self, call: SimPstnCall, max_rings: int, fsk: np.ndarray | None, before_ring: bool = False
+    ) -> None:
         self.call = call
         self._enter(_LineState.ALERTING, _Silence())
-        cadence = self._pstn.tones.ring_cadence
+        cadence = self._pstn.ring_cadence or self._pstn.tones.ring_cadence
         period = sum(cadence)
         offsets = np.cumsum((0.0, *cadence[:-1]))
         first = self._now_sample()
+        if before_ring and fsk is not None:
+            # Reversal now, the data after a pause, the first ring after the data.
+            self._reverse(self._world.time_at(first))
+            cid_at = first + round(REVERSAL_TO_CID_SECONDS * SAMPLE_RATE)
+            self._at(cid_at, self._send_cid(fsk))
+            first = cid_at + len(fsk) + round(CID_TO_RING_SECONDS * SAMPLE_RATE)
+            fsk = None
 
         def burst_times(k: int) -> tuple[int, int]:
             cycle, j = divmod(k, len(cadence) // 2)
@@ -336,7 +359,9 @@ class _Line:
             self._end_call(now)
         elif self.call is not None and self.call.ended_at is None:
             self.call.ended_at = now
-        self._reversed = False  # the exchange restores normal polarity on an idle line
+        # The exchange restores normal polarity on an idle line, quietly: the
+        # reversal back happens with the loop open, where no card can see it.
+        self._reversed = False
         self._enter(_LineState.IDLE, _Silence())
 
     def box_flash(self) -> None:
@@ -450,17 +475,34 @@ class _Line:
         self._clear_forward(now)
 
     def _clear_forward(self, now: float) -> None:
-        """Open the loop briefly, then busy tone until the box hangs up."""
-        self._world.emit(LoopCurrentDrop(self.port.index, now))
-        if self._pstn.polarity_on_disconnect:
+        """Signal the clear as this exchange does: open loop, reversal, then a tone or silence."""
+        pstn = self._pstn
+        if pstn.loop_drop_on_disconnect:
+            self._world.emit(LoopCurrentDrop(self.port.index, now))
+        if pstn.polarity_on_disconnect:
             self._reverse(now)
         sample = self._now_sample()
         self._enter(_LineState.CLEARED, _Silence())
+        try:
+            signal = ClearSignal(pstn.clear_signal)
+        except ValueError:
+            choices = ", ".join(c.value for c in ClearSignal)
+            raise SimError(
+                f"clear_signal must be one of {choices}, not {pstn.clear_signal!r}"
+            ) from None
+        spec = {
+            ClearSignal.BUSY: pstn.tones.busy,
+            ClearSignal.CONGESTION: pstn.tones.congestion,
+            ClearSignal.DIAL: pstn.tones.dial,
+            ClearSignal.NONE: None,
+        }[signal]
+        if spec is None:
+            return
 
-        def busy(at: int) -> None:
-            self._source = _Tone(self._pstn.tones.busy, at)
+        def tone(at: int) -> None:
+            self._source = _Tone(spec, at)
 
-        self._after(sample, OPEN_LOOP_SECONDS, busy)
+        self._after(sample, OPEN_LOOP_SECONDS if pstn.loop_drop_on_disconnect else 0.0, tone)
 
     def _end_call(self, at: float) -> None:
         if self.call is not None and not self.call.finished:
@@ -488,6 +530,12 @@ class SimPstn:
     (number -> "answer" | "busy" | "congestion" | "no-answer"), ``answer_delay``,
     ``number_length``, ``interdigit_timeout``, ``dial_tone_timeout``,
     ``polarity_on_answer``, ``polarity_on_disconnect``, ``cid_tz``.
+
+    How the far end's clear reaches the line, to model lines that offer only some
+    of the signals: ``loop_drop_on_disconnect`` (a short loop-current break) and
+    ``clear_signal`` (what is then played: busy, congestion, dial or none, i.e.
+    silence). ``ring_cadence`` overrides the country's ringing (other countries'
+    exchanges, or a line with an odd cadence).
     """
 
     def __init__(
@@ -511,6 +559,9 @@ class SimPstn:
         self.dial_tone_timeout = 15.0
         self.polarity_on_answer = True
         self.polarity_on_disconnect = False
+        self.loop_drop_on_disconnect = True
+        self.clear_signal: str = ClearSignal.BUSY.value
+        self.ring_cadence: tuple[float, ...] | None = None
         self.cid_tz: tzinfo = UTC
         self._world = world
         self._lines = {p.name: _Line(p, world, self) for p in ports}
@@ -532,10 +583,12 @@ class SimPstn:
     ) -> SimPstnCall:
         """A call from the network to the box on ``port`` (an FXO port name).
 
-        Rings with the country's cadence and, unless ``cid="none"``, sends on-hook
-        caller ID 0.5 s after the first ring; with no ``caller_number`` the ID says
-        the number is unavailable (or private, if ``withheld``). After ``max_rings``
-        unanswered rings the caller gives up.
+        Rings with the country's cadence (or ``ring_cadence``) and sends on-hook
+        caller ID: 0.5 s after the first ring (``cid="between_rings"``), or before
+        it after a line reversal (``cid="before_ring"``), or not at all
+        (``cid="none"``); with no ``caller_number`` the ID says the number is
+        unavailable (or private, if ``withheld``). After ``max_rings`` unanswered
+        rings the caller gives up.
         """
         line = self._line(port)
         self._world.catch_up()
@@ -551,7 +604,7 @@ class SimPstn:
         if line.seized or line.state is not _LineState.IDLE:
             raise SimError(f"{port} is busy ({line.state.value}); the exchange cannot ring it")
         fsk: np.ndarray | None = None
-        if mode is CidMode.BETWEEN_RINGS:
+        if mode is not CidMode.NONE:
             when = datetime.fromtimestamp(self._world.clock.wall(), tz=self.cid_tz)
             try:
                 message = signals.CallerId(
@@ -571,7 +624,7 @@ class SimPstn:
             caller_name=caller_name,
         )
         self.calls.append(call)
-        line.ring_in(call, max_rings, fsk)
+        line.ring_in(call, max_rings, fsk, before_ring=mode is CidMode.BEFORE_RING)
         return call
 
     def active_call(self, port: str) -> SimPstnCall | None:

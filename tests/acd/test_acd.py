@@ -5,9 +5,9 @@ import random
 import pytest
 
 from firmware.acd.agents import AgentState
-from firmware.acd.service import Acd
+from firmware.acd.service import Acd, AcdError
 from firmware.calls.timers import Timers
-from firmware.store.models import Agent, Queue
+from firmware.store.models import Agent, AgentStateEntry, Queue
 
 
 class FakeLine:
@@ -17,6 +17,7 @@ class FakeLine:
         self.connected: list[tuple[str, str]] = []
         self.exits: list[tuple[str, str]] = []
         self.refuse: set[str] = set()
+        self.destinations: list[str | None] = []
 
     def ring_agent(self, agent, call_id):
         if agent.name in self.refuse:
@@ -30,8 +31,9 @@ class FakeLine:
     def connect_agent(self, agent, call_id):
         self.connected.append((agent.name, call_id))
 
-    def queue_exit(self, call_id, reason):
+    def queue_exit(self, call_id, reason, destination):
         self.exits.append((call_id, reason))
+        self.destinations.append(destination)
 
 
 class World:
@@ -41,13 +43,17 @@ class World:
         self.timers = Timers()
         self.line = FakeLine()
         self.log = []
-        self.acd = Acd(self.timers, self.line, self.log.append, lambda e: None,
+        self.states = []
+        self.acd = Acd(self.timers, self.line, self.record, lambda e: None,
                        lambda: 1000.0 + self.now, random.Random(1))
         self.acd.configure(
             [Agent(None, n, f"10{i}", f"fxs{i + 1}", True) for i, n in enumerate(agents)],
             [Queue(None, "sales", strategy, ring_timeout, retry_delay, max_wait, tuple(agents))],
             self.now,
         )
+
+    def record(self, entry):
+        (self.states if isinstance(entry, AgentStateEntry) else self.log).append(entry)
 
     def advance(self, seconds):
         end = self.now + seconds
@@ -190,7 +196,7 @@ def test_reload_keeps_a_call_in_progress_and_applies_logout():
 
 def test_unknown_queue_is_refused():
     w = World()
-    with pytest.raises(KeyError):
+    with pytest.raises(AcdError, match="no queue named 'billing'"):
         w.acd.enqueue("c1", "billing", w.now, None)
 
 

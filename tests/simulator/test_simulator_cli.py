@@ -32,7 +32,8 @@ def test_json_output_has_every_queue_and_the_issue_keys(tmp_path, capsys):
     assert set(report["queues"]) == {"sales", "support"}
     for figures in report["queues"].values():
         assert set(figures) == {
-            "offered", "answered", "abandoned", "service_level", "asa", "aht", "max_wait"
+            "offered", "answered", "abandoned", "service_level", "asa", "aht", "max_wait",
+            "ewt_mae",
         }
         assert figures["offered"] >= figures["answered"] + figures["abandoned"]
         assert 0 <= figures["service_level"] <= 1

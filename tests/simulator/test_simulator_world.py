@@ -186,7 +186,8 @@ def test_report_has_the_issue_shape():
     report = simulation_report(simulate(scenario()))
     assert list(report) == ["queues", "agents"]
     assert list(report["queues"]["sales"]) == [
-        "offered", "answered", "abandoned", "service_level", "asa", "aht", "max_wait"
+        "offered", "answered", "abandoned", "service_level", "asa", "aht", "max_wait",
+        "ewt_mae",
     ]
     assert list(report["agents"]) == ["occupancy"]
     assert 0 < report["agents"]["occupancy"] < 1

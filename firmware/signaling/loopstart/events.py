@@ -12,8 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ToneName = Literal["dial", "busy", "congestion"]
-DisconnectReason = Literal["loop-current", "polarity", "tone"]
+# "stutter" is interrupted dial tone (a message is waiting) and "howler" the
+# off-hook warning; the port makes both, as national tone tables lack them.
+ToneName = Literal["dial", "busy", "congestion", "ringback", "stutter", "howler"]
+CidStandard = Literal["etsi", "bell", "dtmf"]
+DisconnectReason = Literal["loop-current", "polarity", "tone", "silence"]
+DISCONNECT_METHODS: frozenset[DisconnectReason] = frozenset(
+    {"loop-current", "polarity", "tone", "silence"}
+)
+# What call-progress detection reports hearing on a line (busy, congestion and a
+# line's learned "disconnect" tone all mean the far end is gone).
+Heard = Literal["voice", "silence", "dial", "ringback", "busy", "congestion", "sit", "disconnect"]
+HEARD_KINDS: frozenset[str] = frozenset(
+    {"voice", "silence", "dial", "ringback", "busy", "congestion", "sit", "disconnect"}
+)
+GuardReason = Literal["max-duration", "max-silence"]
 
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
 
@@ -56,6 +69,35 @@ class PlayTone(Action):
 @dataclass(frozen=True)
 class StopTone(Action):
     """Stop the call-progress tone on the port."""
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    """Who is calling, as a phone's display shows it; either field may be missing."""
+
+    number: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class SendCallerId(Action):
+    """Send on-hook (type I) caller ID to the phone; the media layer reports when it is sent.
+
+    ``before_ring`` is the EN 300 659-1 §6.2.1 placement: alerting signal, then the
+    data, then the first ring.
+    """
+
+    caller: CallerInfo
+    standard: CidStandard
+    before_ring: bool
+
+
+@dataclass(frozen=True)
+class SendCallerIdOffhook(Action):
+    """Alert a phone in a call to a waiting call (CAS) and send type II caller ID if it acks."""
+
+    caller: CallerInfo
+    standard: CidStandard
 
 
 # --- Actions of an FXO port ---------------------------------------------------------------
@@ -165,3 +207,15 @@ class FarEndDisconnected(Event):
 @dataclass(frozen=True)
 class Released(Event):
     """The line is back on-hook and idle after a hang-up from this side."""
+
+
+@dataclass(frozen=True)
+class LineFreed(Event):
+    """The stuck-line guard released a line that held a call too long or too quietly.
+
+    The machine has already put the line on-hook (``Released`` follows); the calls
+    layer ends whatever call used it and logs ``reason`` and ``limit`` (seconds).
+    """
+
+    reason: GuardReason
+    limit: float
