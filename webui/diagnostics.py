@@ -106,6 +106,15 @@ def test_call() -> ResponseReturnValue:
                 number=number, hold=10.0)
 
 
+@bp.route("/learn-tone", methods=["POST"])
+@login_required
+def learn_tone() -> ResponseReturnValue:
+    """Measure the tone a line plays after the far end hung up, and keep it for that line."""
+    port = request.form.get("port", "")
+    return _act("learn-tone", f"Listening to {port} for 10 s; the tone is stored when measured.",
+                port=port, seconds=10.0)
+
+
 @bp.route("/message-waiting", methods=["POST"])
 @login_required
 def message_waiting() -> ResponseReturnValue:
