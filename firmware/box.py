@@ -14,11 +14,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from firmware import __version__, sdnotify
 from firmware.acd.agents import AgentRuntime, AgentState
 from firmware.acd.service import AcdError
+from firmware.board_service import BoardService, database_probe
 from firmware.calls.analog import DiagnosticsError, FxoPort, FxsPort, LineDiagnostics
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.manager import CallManager
@@ -38,6 +40,8 @@ from firmware.store.models import ConfigError
 from firmware.store.sync import connect as sqlite_connect
 from firmware.store.writer import RecordWriter
 from hal import interface as hal
+from hal.board import ButtonAction, open_board, sim_board
+from hal.board.health import HealthMonitor
 from hal.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,12 @@ class Box:
         self.tick_hooks: list[Callable[[float], None]] = []
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._background: set[asyncio.Task[Any]] = set()
+        self.board: BoardService | None = None
+        self._board_task: asyncio.Task[None] | None = None
+        self.sim_gpio: Any = None
+        self.sim_watchdog: Any = None
+        self.stop_requested = asyncio.Event()
+        self.factory_reset = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threaded = False
         self._started = 0.0
@@ -135,6 +145,7 @@ class Box:
         await self._configure_trunks()
         self.control = ControlServer(str(self.settings.socket_path), self.commands_table, self.bus)
         await self.control.start()
+        self._open_board(threaded)
         if threaded:
             self.recordings.start()
             self.runner.start()
@@ -370,12 +381,47 @@ class Box:
             "calls": self.manager.call_views(now),
             "config_errors": list(self.manager.config_errors),
             "spans": self.manager.pri.views(),
+            "board": self.board.view() if self.board is not None else None,
             "media": {"ticks": self.runner.ticks, "errors": self.runner.errors,
                       "call_errors": self.manager.errors},
         }
 
+    def _open_board(self, threaded: bool) -> None:
+        """Drive the board the settings name; a broken board file stops the start clearly."""
+        if self.settings.board == "none":
+            return
+        if self.settings.board == "sim":
+            # The twins stay reachable, so the demo and tests can press the button.
+            board, self.sim_gpio, self.sim_watchdog = sim_board()
+        elif "/" in self.settings.board or self.settings.board.endswith(".toml"):
+            board = open_board(self.settings.board)
+        else:
+            board = open_board(model=self.settings.board)
+        assert self.manager is not None
+        self.board = BoardService(
+            board, self.clock, HealthMonitor(database_probe(self.settings.database)),
+            self.manager.port_status, self._on_button,
+        )
+        self.tick_hooks.append(self.board.media_ticked)
+        if threaded:
+            self._board_task = asyncio.create_task(self.board.run())
+
+    def _on_button(self, action: ButtonAction) -> None:
+        if action is ButtonAction.SHOW_IP:
+            log.info("reset button: the box's addresses are\n%s", _ip_addresses())
+            self._publish({"type": "button", "action": "show-ip"})
+        elif action is ButtonAction.FACTORY_RESET:
+            log.warning("reset button held 10 s: factory reset requested")
+            self._publish({"type": "button", "action": "factory-reset"})
+            self.factory_reset = True
+            self.stop_requested.set()
+
     async def stop(self) -> None:
         """Stop ticking, finish writing records, close everything."""
+        if self._board_task is not None:
+            self._board_task.cancel()
+        if self.board is not None:
+            self.board.close()
         if self._threaded:
             await asyncio.to_thread(self.runner.stop, 2.0)
         await asyncio.to_thread(self.recordings.close, 5.0)
@@ -427,7 +473,10 @@ async def run_daemon(settings: DaemonSettings, clock: Clock, stop: asyncio.Event
     interval = sdnotify.watchdog_interval()
     feeder = asyncio.create_task(_keep_watchdog_fed(box, interval)) if interval else None
     try:
-        await stop.wait()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(box.stop_requested.wait())]
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
     finally:
         sdnotify.notify("STOPPING=1")
         if feeder is not None:
@@ -435,3 +484,28 @@ async def run_daemon(settings: DaemonSettings, clock: Clock, stop: asyncio.Event
         started = time.monotonic()
         await box.stop()
         log.info("stopped in %.1f s", time.monotonic() - started)
+    if box.factory_reset:
+        kept = reset_to_factory(settings.database, clock.wall())
+        log.warning("factory reset: the configuration was moved to %s; starting afresh", kept)
+        raise SystemExit(RESTART_EXIT_CODE)
+
+
+# systemd's Restart=on-failure starts the daemon again after this exit.
+RESTART_EXIT_CODE = 75
+
+
+def reset_to_factory(database: Path, wall: float) -> Path:
+    """Move the database aside (never delete: nothing committed is lost) for a fresh start."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(wall))
+    kept = database.with_name(f"{database.name}.before-reset-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(str(database) + suffix)
+        if part.exists():
+            part.rename(Path(str(kept) + suffix))
+    return kept
+
+
+def _ip_addresses() -> str:
+    from firmware.console.commands import ip_addresses
+
+    return ip_addresses()

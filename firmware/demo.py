@@ -179,7 +179,9 @@ async def run_demo(
 ) -> int:
     """The box on a simulated card with four lines and four phones, until ``stop``."""
     data = data.resolve()
-    settings = DaemonSettings(data_dir=data, card=CardSettings(backend="sim", fxs=4, fxo=4))
+    settings = DaemonSettings(
+        data_dir=data, card=CardSettings(backend="sim", fxs=4, fxo=4), board="sim"
+    )
     clock = MonotonicClock()
     card = SimCard(clock, fxs=4, fxo=4, law=settings.card.law)
     box = Box(settings, clock, card)

@@ -32,6 +32,9 @@ class DaemonSettings:
     data_dir: Path = Path("var")
     control_socket: Path | None = None
     card: CardSettings = field(default_factory=CardSettings)
+    # "none": no board to drive (a PC); "sim": the in-memory twin; else a model name
+    # bundled with the firmware, or the path of a board file.
+    board: str = "none"
 
     @property
     def database(self) -> Path:
@@ -50,7 +53,7 @@ def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
     _only(raw, {"box", "card"}, "")
     box = _table(raw, "box")
     card = _table(raw, "card")
-    _only(box, {"data_dir", "control_socket"}, "box.")
+    _only(box, {"data_dir", "control_socket", "board"}, "box.")
     _only(card, {"backend", "fxs", "fxo", "law"}, "card.")
     data_dir = base / _str(box, "data_dir", "var", "box.")
     socket = box.get("control_socket")
@@ -67,6 +70,7 @@ def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
     return DaemonSettings(
         data_dir=data_dir,
         control_socket=socket,
+        board=_str(box, "board", "none", "box."),
         card=CardSettings(
             backend=backend,
             fxs=_count(card, "fxs", 4),

@@ -23,7 +23,7 @@ class CommandFailed(Exception):
     """A command that could not be carried out; the message is shown to the operator."""
 
 
-def _ip_addresses() -> str:
+def ip_addresses() -> str:
     try:
         result = subprocess.run(
             ["ip", "-brief", "address", "show"], capture_output=True, text=True, timeout=5,
@@ -41,7 +41,7 @@ class CommandContext:
     database: str
     control_socket: str
     version: str = __version__
-    addresses: Callable[[], str] = _ip_addresses
+    addresses: Callable[[], str] = ip_addresses
 
     def db(self) -> sqlite3.Connection:
         return sync.connect(self.database)
