@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from firmware.box import Box
 from firmware.media import events as media_events
 from firmware.settings import CardSettings, DaemonSettings
+from firmware.store import sync
 from hal.clock import ManualClock
 from hal.sim.card import SimCard
 
@@ -47,3 +50,20 @@ class DigitSpy:
             on_tick(now, hal_events, events)
 
         manager.on_tick = spy  # type: ignore[method-assign]
+
+
+async def edit_store(box: Box, edit: Callable[[sqlite3.Connection], object]) -> None:
+    """Run ``edit`` on a connection of its own in a worker thread, as the web UI would.
+
+    The daemon's own writes need the event loop to reach their COMMIT; a blocking
+    write made on the loop itself would wait for a lock the loop can never free.
+    """
+
+    def run() -> None:
+        conn = sync.connect(str(box.settings.database))
+        try:
+            edit(conn)
+        finally:
+            conn.close()
+
+    await asyncio.to_thread(run)

@@ -7,26 +7,22 @@ ways, so every call carries its own audio; then all thirty clear.
 
 import asyncio
 
-from e1_support import DigitSpy, make_box, run_until
+from e1_support import DigitSpy, edit_store, make_box, run_until
 
 from firmware.calls.pri import BChannelState
 from firmware.calls.routing import OutboundCall, OutboundState
-from firmware.store import sync, trunk_sync
+from firmware.store import trunk_sync
 
 CALLS = 30
 
 
-def configure_back_to_back(box) -> None:
-    conn = sync.connect(str(box.settings.database))
-    try:
-        trunk_sync.save_span(conn, {"name": "span2", "role": "nt", "clock_priority": 0})
-        trunk_sync.save_span(conn, {"name": "span1", "role": "te", "clock_priority": 1})
-        default = trunk_sync.list_did_routes(conn)[0]
-        trunk_sync.save_did_route(conn, {"did": "*", "destination": "queue:sales"}, default.id)
-        trunk_sync.save_trunk_group(conn, {"name": "to-span1", "members": ["span2"]})
-        trunk_sync.save_outbound_route(conn, {"prefix": "5", "trunk_group": "to-span1"})
-    finally:
-        conn.close()
+def configure_back_to_back(conn) -> None:
+    trunk_sync.save_span(conn, {"name": "span2", "role": "nt", "clock_priority": 0})
+    trunk_sync.save_span(conn, {"name": "span1", "role": "te", "clock_priority": 1})
+    default = trunk_sync.list_did_routes(conn)[0]
+    trunk_sync.save_did_route(conn, {"did": "*", "destination": "queue:sales"}, default.id)
+    trunk_sync.save_trunk_group(conn, {"name": "to-span1", "members": ["span2"]})
+    trunk_sync.save_outbound_route(conn, {"prefix": "5", "trunk_group": "to-span1"})
 
 
 async def thirty_calls(tmp_path) -> dict:
@@ -35,7 +31,7 @@ async def thirty_calls(tmp_path) -> dict:
     card.cable("span1", "span2")
     await box.start(threaded=False)
     try:
-        configure_back_to_back(box)
+        await edit_store(box, configure_back_to_back)
         await box.reload()
         manager = box.manager
         te, nt = manager.pri.spans[1], manager.pri.spans[2]

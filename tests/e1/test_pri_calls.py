@@ -8,7 +8,7 @@ with CONNECT, bridged to an agent's phone, and cleared from either end.
 import asyncio
 
 import numpy as np
-from e1_support import make_box, run_until
+from e1_support import edit_store, make_box, run_until
 
 from firmware.calls.pri import BChannelState
 from firmware.media.dtmf import DtmfDetector
@@ -100,14 +100,13 @@ async def call_with_routes(tmp_path, dids: dict[str, str], dial: str) -> dict:
     box, card = make_box(tmp_path, fxs=0, spans=1)
     await box.start(threaded=False)
     try:
-        conn = sync.connect(str(box.settings.database))
-        try:
+        def routes(conn) -> None:
             for route in trunk_sync.list_did_routes(conn):
                 trunk_sync.delete_did_route(conn, route.id)
             for did, destination in dids.items():
                 trunk_sync.save_did_route(conn, {"did": did, "destination": destination})
-        finally:
-            conn.close()
+
+        await edit_store(box, routes)
         await box.reload()
         operator = card.far_ends["span1"]
         await run_until(box, lambda: operator.link_up, limit=2)
@@ -154,14 +153,13 @@ async def box_hangs_up_and_alarm(tmp_path) -> dict:
         operator = card.far_ends["span1"]
         await run_until(box, lambda: operator.link_up, limit=2)
         # No agent: the queue's maximum wait ends the call from the box's side.
-        conn = sync.connect(str(box.settings.database))
-        try:
+        def short_wait(conn) -> None:
             [route] = trunk_sync.list_did_routes(conn)
             trunk_sync.save_did_route(conn, {"did": "*", "destination": "queue:sales"}, route.id)
             [queue] = [q for q in sync.list_queues(conn) if q.name == "sales"]
             sync.save_queue(conn, {"name": "sales", "max_wait": 10, "members": []}, queue.id)
-        finally:
-            conn.close()
+
+        await edit_store(box, short_wait)
         await box.reload()
         first = operator.call_in("100", "600100200")
         await run_until(box, lambda: first.finished, limit=20)
@@ -203,11 +201,9 @@ async def did_to_extension(tmp_path) -> dict:
     box, card = make_box(tmp_path, fxs=2, spans=1)
     await box.start(threaded=False)
     try:
-        conn = sync.connect(str(box.settings.database))
-        try:
-            trunk_sync.save_did_route(conn, {"did": "221234502", "destination": "extension:102"})
-        finally:
-            conn.close()
+        await edit_store(box, lambda conn: trunk_sync.save_did_route(
+            conn, {"did": "221234502", "destination": "extension:102"}
+        ))
         await box.reload()
         operator = card.far_ends["span1"]
         await run_until(box, lambda: operator.link_up, limit=2)

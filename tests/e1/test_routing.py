@@ -2,7 +2,7 @@
 
 import asyncio
 
-from e1_support import make_box, run_until
+from e1_support import edit_store, make_box, run_until
 
 from firmware.calls.routing import (
     CallingPresentation,
@@ -12,7 +12,7 @@ from firmware.calls.routing import (
     RoutingError,
 )
 from firmware.signaling.q931.ies import Presentation
-from firmware.store import sync, trunk_sync
+from firmware.store import trunk_sync
 from firmware.store.trunk_models import DidRoute, OutboundRoute, TrunkConfig, TrunkGroup
 from hal.sim.span import SimCallState
 
@@ -101,15 +101,14 @@ async def failover_scenario(tmp_path, first_cause: int) -> dict:
     box, card = make_box(tmp_path, fxs=0, spans=2)
     await box.start(threaded=False)
     try:
-        conn = sync.connect(str(box.settings.database))
-        try:
+        def routes(conn) -> None:
             trunk_sync.save_trunk_group(conn, {"name": "operators", "members": "span1, span2"})
             trunk_sync.save_outbound_route(conn, {
                 "prefix": "0", "trunk_group": "operators", "strip": 1, "prepend": "48",
                 "calling_number": "221234000", "presentation": "restricted",
             })
-        finally:
-            conn.close()
+
+        await edit_store(box, routes)
         await box.reload()
         first, second = card.far_ends["span1"], card.far_ends["span2"]
         first.policy.reject_cause = first_cause
@@ -150,3 +149,31 @@ def test_user_busy_is_not_congestion_and_ends_the_call(tmp_path):
     assert call.state is OutboundState.FAILED and call.cause == 17
     assert [a.member for a in call.attempts] == ["span1"]
     assert result["second"] is None
+
+
+async def group_with_a_line(tmp_path) -> dict:
+    box, card = make_box(tmp_path, fxs=0, fxo=1, spans=1)
+    await box.start(threaded=False)
+    try:
+        def routes(conn) -> None:
+            trunk_sync.save_trunk_group(conn, {"name": "mixed", "members": ["span1", "fxo1"]})
+            trunk_sync.save_outbound_route(conn, {"prefix": "", "trunk_group": "mixed"})
+
+        await edit_store(box, routes)
+        errors = (await box.reload())["config_errors"]
+        card.far_ends["span1"].policy.reject_cause = 42
+        await run_until(box, lambda: box.manager.pri.spans[1].link_up, limit=2)
+        call = box.manager.router.place("600100200", box.clock.now(), lambda c, _t: None)
+        await run_until(box, lambda: len(call.attempts) == 2, limit=3)
+        return {"errors": errors, "call": call}
+    finally:
+        await box.stop()
+
+
+def test_congestion_on_a_span_moves_the_call_to_an_fxo_line_of_the_group(tmp_path):
+    result = asyncio.run(group_with_a_line(tmp_path))
+    assert result["errors"] == []
+    call = result["call"]
+    assert [(a.member, a.busy) for a in call.attempts] == [("span1", False), ("fxo1", False)]
+    assert call.attempts[0].cause == 42
+    assert call.port is not None and call.port.info.name == "fxo1"
