@@ -26,7 +26,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -89,6 +89,15 @@ class PlayoutKind(enum.Enum):
     ALERT = "alert"  # the SAS/CAS of a call-waiting handshake; then the wait for its ack
     HOLD = "hold"  # silence while the handshake waits for the phone's ack
     OFFHOOK_CALLER_ID = "offhook_caller_id"  # acknowledged: plays once, then the event
+    STREAM = "stream"  # a live source (music on hold) shared by every channel on it
+
+
+class StreamSource(Protocol):
+    """A live audio source many channels can play at once (music on hold)."""
+
+    def frame(self, now: float) -> np.ndarray:
+        """The next 20 ms, (160,) int16; called once per tick."""
+        ...
 
 
 @dataclass
@@ -99,6 +108,7 @@ class _Playout:
     samples: np.ndarray
     tag: str = ""
     position: int = 0
+    source: StreamSource | None = None
 
 
 class HandshakeState(enum.Enum):
@@ -178,6 +188,8 @@ class MediaEngine:
         self._learner = DisconnectToneLearner(n_channels)
         self._amd = AnsweringMachineDetector(n_channels)
         self._amd_starts: list[int] = []
+        self._tick_now = 0.0
+        self._stream_frames: dict[int, np.ndarray] = {}
 
     # -- commands (any thread) ------------------------------------------------------
 
@@ -541,6 +553,8 @@ class MediaEngine:
 
         out = self._out
         out.fill(0)
+        self._tick_now = now
+        self._stream_frames.clear()
         bridged = np.flatnonzero(self._partner >= 0)
         if bridged.size:
             out[bridged] = linear[self._partner[bridged]]
@@ -633,9 +647,36 @@ class MediaEngine:
             for caller_id in listener.fsk.feed(linear[ch]):
                 events.append(CallerIdReceived(ch, caller_id, now))
 
+    def play_stream(self, ch: int, source: StreamSource) -> None:
+        """Play a live ``source`` on ``ch`` until stopped; one frame a tick, shared by all.
+
+        ``source.frame(now)`` is asked once per tick however many channels listen,
+        so a hundred callers on hold cost one read of the music.
+        """
+        ch = self._check_channel(ch)
+        if not callable(getattr(source, "frame", None)):
+            raise MediaError("a stream source needs a frame(now) method")
+        playout = _Playout(PlayoutKind.STREAM, _silence(0.0), "stream")
+        playout.source = source
+        self._queue(ch, playout)
+
+    def _stream_frame(self, source: StreamSource) -> np.ndarray:
+        key = id(source)
+        frame = self._stream_frames.get(key)
+        if frame is None:
+            frame = np.asarray(source.frame(self._tick_now), dtype=np.int16)
+            if frame.shape != (FRAME_SAMPLES,):
+                frame = np.zeros(FRAME_SAMPLES, dtype=np.int16)  # a broken source is silence
+            self._stream_frames[key] = frame
+        return frame
+
     def _play(self, row: np.ndarray, playout: _Playout) -> bool:
         """Write the next frame of ``playout`` into ``row``; True once it has all been sent."""
         samples = playout.samples
+        if playout.kind is PlayoutKind.STREAM:
+            assert playout.source is not None
+            row[:] = self._stream_frame(playout.source)
+            return False
         if playout.kind is PlayoutKind.HOLD:
             row.fill(0)
             return False
