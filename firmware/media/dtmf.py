@@ -22,10 +22,14 @@ tests check both sides of each:
   on synthetic chords and arpeggios).
 
 How it works, per block and for all channels in one batch: the block is cut into
-chunks of 40 samples (5 ms) and one float32 matrix product gives every chunk's DFT at
-the eight DTMF frequencies, all referred to the block's start. An analysis window is
-three consecutive chunks (120 samples, 15 ms, enough to resolve 697 from 770 Hz); its
-DFT is the plain sum of its chunks' DFTs, so overlapping windows cost no extra
+chunks of 40 samples (5 ms) and a square and a matrix-vector product give every
+chunk's energy. A channel whose windows are all too quiet to hold two tones at the
+minimum level (a bound from the Cauchy-Schwarz inequality, so nothing is lost) goes no
+further; line noise and silence cost little else. For the other channels, one float32
+matrix product gives the DFT at the eight DTMF frequencies of every chunk from two
+chunks before the block to its end, all referred to one instant. An analysis window
+is three consecutive chunks (120 samples, 15 ms, enough to resolve 697 from 770 Hz);
+its DFT is the plain sum of its chunks' DFTs, so overlapping windows cost no extra
 product. A cheap screen (two strong tones holding most of the energy) leaves the few
 windows that may hold a digit; only those get the full test. A window is a *hit* for
 a digit when
@@ -52,15 +56,16 @@ each side for noise). A pause of 40 ms spoils at least nine windows and a drop-o
 of 20 ms at most six. Once a digit has started, windows that carry on its two tones
 without a break, at the same energy share, hold it on the screen alone: receivers
 hold a digit on looser terms than they start one, and this spares the full test on
-most windows of a long key press.
+most windows of a long key press. These timing rules are one small function
+(:func:`_digit_step`); its table over every reachable state is built once, and one
+lookup per window moves every channel's state at once.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
-import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -101,44 +106,43 @@ class DtmfError(ValueError):
     """A DTMF request or an audio block that cannot be handled as given."""
 
 
-def _chunk_basis_table(rate: int, k: int) -> tuple[np.ndarray, int]:
-    """DFT bases for chunks at every phase of the DTMF tones, float32; and the period.
+def _chunk_bases(rate: int, chunks: int) -> np.ndarray:
+    """(chunks, 16, HOP) float32: DFT bases for the consecutive chunks of a span.
 
-    Entry ``c`` (16, HOP), times a chunk as a column, gives the chunk's DFT at the eight
-    frequencies (real parts then imaginary parts) referred to a fixed instant that lies
-    ``c`` chunks before the chunk. Every tone makes a whole number of cycles in a period
-    of chunks (200 of them, one second, at 8000 Hz), so referring each chunk to the
-    start of its period refers all chunks to one instant: a window's DFT is then the
-    plain sum of its chunks' DFTs, across block edges too, with no carry or rotation.
-    ``k - 1`` entries past the period repeat its start, so a block's ``k`` consecutive
-    bases are always one slice.
+    Entry i, times chunk i of a span (as a column), gives the chunk's DFT at the eight
+    frequencies, real parts then imaginary parts, referred to the span's first sample.
+    With every chunk referred to the same instant, a window's DFT is the plain sum of
+    its chunks' DFTs.
     """
-    freqs = [int(f) for f in _FREQS]
-    samples = HOP
-    for f in freqs:  # the shortest whole number of chunks in which every tone repeats
-        cycle = rate // math.gcd(rate, f)
-        samples = samples * cycle // math.gcd(samples, cycle)
-    period = samples // HOP
-    n = HOP * np.arange(period + k - 1)[:, None, None] + np.arange(HOP)  # (c, 1, HOP)
-    # Whole numbers of cycles are dropped before the float arithmetic, exactly.
-    turns = (np.array(freqs)[:, None] * n) % rate  # (c, 8, HOP)
-    phase = 2.0 * np.pi * turns / rate
-    table = np.concatenate([np.cos(phase), -np.sin(phase)], axis=1)
-    return table.astype(np.float32), period
+    n = HOP * np.arange(chunks)[:, None, None] + np.arange(HOP)  # (chunks, 1, HOP)
+    phase = 2.0 * np.pi * _FREQS[:, None] * n / rate  # (chunks, 8, HOP)
+    return np.concatenate([np.cos(phase), -np.sin(phase)], axis=1).astype(np.float32)
 
 
-def _hann_basis(rate: int, freqs: np.ndarray) -> np.ndarray:
-    """(WINDOW, 2 * len(freqs)) float32: Hann-windowed DFT columns, re and im interleaved.
+def _hann_basis(rate: int) -> np.ndarray:
+    """(HOP + WINDOW, 48) float32: Hann-windowed DFT columns for a span, re and im
+    interleaved.
 
-    A window times this matrix, viewed as complex64, is its Hann DFT at ``freqs``.
+    A span is a window and the HOP samples before it. Times this matrix, viewed as
+    complex64, it gives 24 values: the window's Hann DFT at the eight tones, then at the
+    harmonic each tone is judged by (third for the low group, second for the high
+    group), then the Hann DFT at the eight tones of the window HOP samples earlier.
     """
     n = np.arange(WINDOW)
     hann = 0.5 - 0.5 * np.cos(2.0 * np.pi * n / WINDOW)  # periodic Hann
-    phase = 2.0 * np.pi * np.outer(n, freqs) / rate
-    basis = np.empty((WINDOW, 2 * len(freqs)), dtype=np.float64)
-    basis[:, 0::2] = hann[:, None] * np.cos(phase)
-    basis[:, 1::2] = -hann[:, None] * np.sin(phase)
-    return basis.astype(np.float32)
+
+    def columns(freqs: np.ndarray) -> np.ndarray:
+        phase = 2.0 * np.pi * np.outer(n, freqs) / rate
+        basis = np.empty((WINDOW, 2 * len(freqs)), dtype=np.float64)
+        basis[:, 0::2] = hann[:, None] * np.cos(phase)
+        basis[:, 1::2] = -hann[:, None] * np.sin(phase)
+        return basis
+
+    harmonics = _FREQS * np.repeat([3, 2], 4)
+    span = np.zeros((HOP + WINDOW, 48), dtype=np.float64)
+    span[HOP:, :32] = columns(np.concatenate([_FREQS, harmonics]))
+    span[:WINDOW, 32:] = columns(_FREQS)
+    return span.astype(np.float32)
 
 
 def _sinc(x: np.ndarray) -> np.ndarray:
@@ -147,7 +151,8 @@ def _sinc(x: np.ndarray) -> np.ndarray:
     return np.sin(s) / s
 
 
-class _DigitState(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _DigitState:
     """One channel's digit state between windows."""
 
     candidate: int  # the digit of the last window, -1 for none
@@ -193,7 +198,6 @@ class _DigitTable:
 
     next_code: np.ndarray  # int32 (states * _INPUTS,): code after the window
     starts: np.ndarray  # bool (states * _INPUTS,): a digit starts in the window
-    run: np.ndarray  # int8, by code: the state's run length
     hold: np.ndarray  # int8, by code: the active digit if heard in the last window, else -1
 
 
@@ -212,15 +216,14 @@ def _digit_table() -> _DigitTable:
             moves.append((after, started))
     next_code = np.array([number[after] * _INPUTS for after, _ in moves], dtype=np.int32)
     starts = np.array([started for _, started in moves], dtype=bool)
-    run = np.repeat(np.array([s.run for s in order], dtype=np.int8), _INPUTS)
     hold = [s.active if s.active >= 0 and s.misses == 0 else -1 for s in order]
     hold_by_code = np.repeat(np.array(hold, dtype=np.int8), _INPUTS)
-    return _DigitTable(next_code, starts, run, hold_by_code)
+    return _DigitTable(next_code, starts, hold_by_code)
 
 
 # Samples of history the detector keeps per channel before it moves the last window's
 # worth back to the front: moving rarely is cheaper than shifting every block.
-_HISTORY_SAMPLES = 1280
+_HISTORY_SAMPLES = 320
 
 
 class DtmfDetector:
@@ -228,9 +231,10 @@ class DtmfDetector:
 
     Feed consecutive blocks of each channel's received audio; the detector keeps the
     history it needs between blocks, so tones across block edges are found. The cost
-    per channel is low because almost all of the work is one float32 matrix product
-    per block, the exact tests run only on the few windows that pass a screen, and the
-    digit state of all channels advances through a whole block in one pass.
+    per channel is low because quiet channels stop after an energy sum, almost all of
+    the rest is one float32 matrix product per block, the exact tests run only on the
+    few windows that pass a screen, and one table lookup per window advances the digit
+    state of every channel.
     """
 
     def __init__(self, n_channels: int, rate: int = 8000) -> None:
@@ -242,9 +246,7 @@ class DtmfDetector:
             raise DtmfError(f"the detector works on 8000 Hz audio, not {rate} Hz")
         self.n_channels = n = int(n_channels)
         self.rate = rate
-        # Hann DFT at the eight tones, then at the harmonic each tone is judged by
-        # (third for the low group, second for the high group).
-        self._hann = _hann_basis(rate, np.concatenate([_FREQS, _FREQS * np.repeat([3, 2], 4)]))
+        self._hann = _hann_basis(rate)
         # Undoes a tone's nominal phase advance from one window to the next.
         self._rotation = np.exp(-2j * np.pi * _FREQS * HOP / rate)
         self._tolerance_hz = FREQ_TOLERANCE * _FREQS + FREQ_TOLERANCE_HZ
@@ -263,39 +265,40 @@ class DtmfDetector:
         self._hold_share = np.float32(MIN_TONE_FRACTION * WINDOW / 2.0)
         self._groups = np.array([[0], [4]])  # first tone of the low and of the high group
         self._twist = np.array([[self._max_normal], [self._max_reverse]])
+        self._tone_offsets = np.arange(8)[:, None]
+        self._spectrum_offsets = np.array([0, 8, 16])[:, None, None]
+        # A tone's |DFT|^2 over a window is at most WINDOW times the window's energy
+        # (Cauchy-Schwarz), so a channel under this in every window passes no screen.
+        self._gate = np.float32(self._screen_power / WINDOW)
         lead = CHUNKS_PER_WINDOW - 1
         # Per channel, the last samples seen; blocks are appended at ``_used``.
         self._samples = np.zeros((n, WINDOW), dtype=np.float32)
         self._used = WINDOW
-        # Chunk DFTs, [chunk, re/im x 8, channel]: the last two chunks of the previous
-        # block, then this block's chunks. Channels last keeps every whole-batch
-        # operation on contiguous rows.
-        self._chunks = np.zeros((lead, 16, n), dtype=np.float32)
-        self._energy = np.zeros((lead, n), dtype=np.float32)  # sum of squares per chunk
-        self._phase = 0  # the next chunk's place in the tones' common period
+        # Sum of squares per chunk: the last two chunks of the previous block, then this
+        # block's chunks. Channels last keeps every whole-batch operation on rows.
+        self._energy = np.zeros((lead, n), dtype=np.float32)
         self._length = 0
         self._alloc(160)
-        # Per channel: the digit of the last window (-1: none), how many windows in a
-        # row held it, the digit reported (-1: none), windows since it was last heard;
-        # when the run of the last window began; the digit that windows may hold on the
-        # screen alone (-1: none); whether anything is in progress.
+        # Per channel, the code of its digit state in the table; 0 is idle.
         self._table = _digit_table()
         self._code = np.zeros(n, dtype=np.int32)
-        self._since = np.zeros(n, dtype=np.float64)
+        # Start times of the windows of the last few blocks, oldest first: a digit's run
+        # may have begun in an earlier block.
+        self._window_times: collections.deque[np.ndarray] = collections.deque(
+            maxlen=HITS_TO_START
+        )
 
     def _alloc(self, length: int) -> None:
         """Size the work arrays for blocks of ``length`` samples, keeping the history."""
         n, k = self.n_channels, length // HOP
         lead = CHUNKS_PER_WINDOW - 1
-        self._basis, self._period = _chunk_basis_table(self.rate, k)
-        chunks = np.zeros((lead + k, 16, n), dtype=np.float32)
-        chunks[:lead] = self._chunks[:lead]
+        self._bases = _chunk_bases(self.rate, lead + k)
         energy = np.zeros((lead + k, n), dtype=np.float32)
         energy[:lead] = self._energy[:lead]
         width = WINDOW + max(2, _HISTORY_SAMPLES // length) * length
         samples = np.zeros((n, width), dtype=np.float32)
         samples[:, :WINDOW] = self._samples[:, self._used - WINDOW : self._used]
-        self._chunks, self._energy, self._samples = chunks, energy, samples
+        self._energy, self._samples = energy, samples
         self._used = WINDOW
         # Every span (a window and the HOP samples before it) of every channel, as a view.
         item = samples.itemsize
@@ -306,23 +309,17 @@ class DtmfDetector:
             writeable=False,
         )
         self._square = np.empty((n, length), dtype=np.float32)
-        self._windows = np.empty((k, 16, n), dtype=np.float32)
-        self._power = np.empty((k, 8, n), dtype=np.float32)
-        self._power_by_channel = self._power.transpose(0, 2, 1)  # (k, n, 8) view
         self._total = np.empty((k, n), dtype=np.float32)
-        self._low = np.empty((k, n), dtype=np.float32)
-        self._high = np.empty((k, n), dtype=np.float32)
-        self._both = np.empty((k, n), dtype=np.float32)
+        # Work space for the chunk DFTs, window DFTs and tone powers of the live channels.
+        self._chunk_space = np.empty((lead + k) * 16 * n, dtype=np.float32)
+        self._window_space = np.empty(k * 16 * n, dtype=np.float32)
+        self._power_space = np.empty(k * 8 * n, dtype=np.float32)
         self._continues = np.empty((k, n), dtype=bool)
         self._heard = np.empty((k, n), dtype=np.int64)
-        self._rows = np.arange(k * n)
         self._started = np.empty((k, n), dtype=bool)
+        self._rows = np.arange(k * n)
+        self._rows24 = 24 * self._rows  # a window's first value among the spectra
         self._ones = np.ones(HOP, dtype=np.float32)
-        # By run length at the end of a block: the window where a run still short of a
-        # start began, if it began in this block (else -1: its start time is kept).
-        self._run_first = np.full(HITS_TO_START + 1, -1)
-        for run in range(1, min(k, HITS_TO_START - 1) + 1):
-            self._run_first[run] = k - run
         self._starts = (HOP * np.arange(1, k + 1) - WINDOW - length + _START_LEAD) / self.rate
         self._length = length
 
@@ -333,7 +330,6 @@ class DtmfDetector:
         if not 0 <= channel < self.n_channels:
             raise DtmfError(f"no channel {channel}; the detector has {self.n_channels}")
         self._samples[channel] = 0.0
-        self._chunks[:, :, channel] = 0.0
         self._energy[:, channel] = 0.0
         self._code[channel] = 0  # idle
 
@@ -364,7 +360,7 @@ class DtmfDetector:
             at = self._used = WINDOW
         cur = samples[:, at : at + length]  # scratch until the block is known to be good
         np.copyto(cur, block, casting="unsafe")
-        sq = np.square(block, out=self._square, dtype=np.float32, casting="unsafe")
+        sq = np.square(cur, out=self._square)
         energy = sq.reshape(-1, HOP) @ self._ones  # (n * k,) per chunk
         # 16-bit samples are always finite and their squares cannot overflow.
         if (block.dtype.kind == "f" or block.dtype.itemsize > 2) and not np.isfinite(
@@ -374,52 +370,59 @@ class DtmfDetector:
 
         # From here on nothing can fail: update the history in place.
         self._used = at + length
-        chunks, energies = self._chunks, self._energy
-        phase = self._phase
-        by_chunk = cur.reshape(n, k, HOP).transpose(1, 2, 0)  # (k, HOP, n) view
-        np.matmul(self._basis[phase : phase + k], by_chunk, out=chunks[lead:])
-        self._phase = (phase + k) % self._period
+        energies = self._energy
         energies[lead:] = energy.reshape(n, k).T
         found = self._run_states(*self._classify(k, at), k, now)
-        # Keep what the next block's first windows need: this block's last chunks.
-        chunks[:lead] = chunks[k:]
-        energies[:lead] = energies[k:]
+        energies[:lead] = energies[k:]  # the next block's first windows need these
         return found
 
     def _classify(self, k: int, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Judge the windows of the block at ``at``: the screened ones (flat indices,
         window * n + channel), their channels, and their digits (-1 for a miss)."""
-        c, e = self._chunks, self._energy
-        win = self._windows
-        # Window j covers chunks j, j+1, j+2 of the history-plus-block chunk array.
-        np.add(c[:k], c[1 : k + 1], out=win)
-        np.add(win, c[2 : k + 2], out=win)
-        sq = np.square(win, out=win)
-        power = np.add(sq[:, :8], sq[:, 8:], out=self._power)  # |DFT|^2, (k, 8, channels)
+        e = self._energy
         total = np.add(e[:k], e[1 : k + 1], out=self._total)
-        total += e[2 : k + 2]  # window energy (sum of squares)
+        total += e[2 : k + 2]  # window energy (sum of squares), (k, channels)
+        live = np.flatnonzero(total.max(axis=0) >= self._gate)
+        if live.size == 0:
+            return live, live, live
+        n, a = self.n_channels, live.size
+        lead = CHUNKS_PER_WINDOW - 1
+        chunks = self._chunk_space[: (lead + k) * 16 * a].reshape(lead + k, 16, a)
+        # The live channels' last two chunks before the block and the block's chunks.
+        span = self._samples[live, at - lead * HOP : at + k * HOP]
+        np.matmul(self._bases, span.reshape(a, lead + k, HOP).transpose(1, 2, 0), out=chunks)
+        # Window j covers chunks j, j+1, j+2.
+        win = self._window_space[: k * 16 * a].reshape(k, 16, a)
+        np.add(chunks[:k], chunks[1 : k + 1], out=win)
+        win += chunks[2 : k + 2]
+        sq = np.square(win, out=win)
+        power = self._power_space[: k * 8 * a].reshape(k, 8, a)
+        np.add(sq[:, :8], sq[:, 8:], out=power)  # |DFT|^2
+        live_total = total[:, live]
 
         # Screen: both groups strong and together most of the energy. Loose on purpose.
-        low = np.max(power[:, :4], axis=1, out=self._low)
-        high = np.max(power[:, 4:], axis=1, out=self._high)
-        screen = np.minimum(low, high, out=self._both) >= self._screen_power
-        screen &= np.add(low, high, out=self._both) >= self._screen_share * total
-        cand = np.flatnonzero(screen)
-        if cand.size == 0:
-            return cand, cand, cand
-        m, n = cand.size, self.n_channels
-        j, channel = np.divmod(cand, n)
-        cand_power = self._power_by_channel[j, channel]  # (candidates, 8)
-        groups = cand_power.reshape(m, 2, 4).transpose(1, 0, 2)  # (2, candidates, 4) view
-        top = groups.argmax(axis=2)  # (2, candidates): row, column
+        strongest = power.reshape(k, 2, 4, a).max(axis=2)  # (k, low/high group, a)
+        screen = strongest.min(axis=1) >= self._screen_power
+        screen &= strongest.sum(axis=1) >= self._screen_share * live_total
+        found = np.flatnonzero(screen)
+        if found.size == 0:
+            return found, found, found
+        m = found.size
+        j, index = np.divmod(found, a)
+        channel = live[index]
+        cand = j * n + channel
+        # The eight tone powers of each screened window, (8, candidates).
+        cand_power = power.ravel()[self._tone_offsets * a + (found + (7 * a) * j)]
+        groups = cand_power.reshape(2, 4, m)
+        top = groups.argmax(axis=1)  # (2, candidates): row, column
         digit = top[0] * 4 + top[1]
         tone = top + self._groups  # indices of the (low, high) tones among the eight
-        rows = self._rows[:m]
-        best = cand_power[rows, tone]  # (2, candidates)
-        cand_power[rows, tone] = 0.0
-        runner_up = groups.max(axis=2)
+        at_tone = tone * m + self._rows[:m]
+        best = cand_power.ravel()[at_tone]  # (2, candidates)
+        cand_power.ravel()[at_tone] = 0.0
+        runner_up = groups.max(axis=1)
         pair = best[0] + best[1]
-        cand_total = total.ravel()[cand]
+        cand_total = live_total.ravel()[found]
         start = HOP * j + (at - WINDOW)  # each window's span in the sample history
 
         # A digit already reported holds while its tones go on: windows that continue it
@@ -429,6 +432,9 @@ class DtmfDetector:
         # The pair must fill the window as for a start, so pauses end digits as sharply.
         hold = self._table.hold[self._code[channel]]
         continues = (hold == digit) & (pair >= self._hold_share * cand_total)
+        # The strongest tone of each group beats the group's other tones by the margin.
+        beats = best >= self._margin * runner_up
+        test = beats[0] & beats[1]
         if continues.any():
             grid = self._continues
             grid.fill(False)
@@ -438,17 +444,14 @@ class DtmfDetector:
             hit = grid.ravel()[cand]
             if hit.all():
                 return cand, channel, digit
-            fresh = np.flatnonzero(~hit)
-            hit[fresh] = self._full_test(
-                start[fresh],
-                channel[fresh],
-                tone[:, fresh],
-                best[:, fresh],
-                runner_up[:, fresh],
-                cand_total[fresh],
-            )
+            test &= ~hit
         else:
-            hit = self._full_test(start, channel, tone, best, runner_up, cand_total)
+            hit = np.zeros(m, dtype=bool)
+        tested = np.flatnonzero(test)
+        if tested.size:
+            hit[tested] = self._full_test(
+                start[tested], channel[tested], tone[:, tested], best[:, tested], cand_total[tested]
+            )
         return cand, channel, np.where(hit, digit, -1)
 
     def _full_test(
@@ -457,54 +460,53 @@ class DtmfDetector:
         channel: np.ndarray,
         tone: np.ndarray,
         best: np.ndarray,
-        runner_up: np.ndarray,
         total: np.ndarray,
     ) -> np.ndarray:
-        """Apply every Q.24 check to screened windows; True where a window hits.
+        """Apply the remaining Q.24 checks to screened windows; True where a window hits.
 
-        ``start`` is where each window's span begins in the sample history; ``tone``,
-        ``best`` and ``runner_up`` are (2, windows): the index of the strongest tone of
-        the low and of the high group, its rectangular power, and that of the group's
-        next tone; ``total`` is each window's energy.
+        ``start`` is where each window's span begins in the sample history; ``tone`` and
+        ``best`` are (2, windows): the index of the strongest tone of the low and of the
+        high group and its rectangular power; ``total`` is each window's energy.
         """
         m = channel.size
-        rows = self._rows[:m]
-        passed = np.empty((11, m), dtype=bool)
-        np.greater_equal(best, self._margin * runner_up, out=passed[0:2])
+        passed = np.empty((9, m), dtype=bool)
 
         # Hann DFTs of this window and of the one HOP samples earlier, from one gather
-        # of the HOP + WINDOW samples that hold both.
+        # of the HOP + WINDOW samples that hold both: 24 values per window.
         span = self._spans[channel, start]  # (m, HOP + WINDOW)
-        spectra = (span[:, HOP:] @ self._hann).view(np.complex64)  # (m, 16): tones, harmonics
-        before = (span[:, :WINDOW] @ self._hann[:, :16]).view(np.complex64)
-        now = spectra[rows, tone].astype(np.complex128)  # (2, m)
-        harmonic = spectra[rows, tone + 8]
-        was = before[rows, tone]
+        spectra = (span @ self._hann).view(np.complex64)  # (m, 24)
+        # The tones, their harmonics and the tones before, (3, 2, m).
+        picked = spectra.ravel()[(tone + self._rows24[:m]) + self._spectrum_offsets]
+        now = picked[0].astype(np.complex128)  # (2, m)
+        harmonic = picked[1]
+        was = picked[2]
+        tolerance = self._tolerance_hz[tone]
+        accept = self._accept_bins[tone]
 
         # Frequency of each tone from its phase step since the window HOP samples earlier.
         turn = now * np.conj(was) * self._rotation[tone]
         offset = np.arctan2(turn.imag, turn.real) * (self.rate / (2.0 * np.pi * HOP))
         distance = np.abs(offset)
-        np.less_equal(distance, self._tolerance_hz[tone], out=passed[2:4])
+        np.less_equal(distance, tolerance, out=passed[0:2])
 
         # A tone off its nominal frequency loses power in both DFTs; undo that so level,
         # twist and energy share judge the real tone. The correction stops at Q.24's
         # acceptance range so it never lifts a doubtful window.
-        bins = np.minimum(distance * (WINDOW / self.rate), self._accept_bins[tone])
+        bins = np.minimum(distance * (WINDOW / self.rate), accept)
         rect_gain = _sinc(bins) ** 2
         hann_gain = rect_gain / (1.0 - bins**2) ** 2
         now_power = now.real**2 + now.imag**2
         # Mean square of a sine from its periodic-Hann DFT: 8 |X|^2 / N^2.
         level = (8.0 / WINDOW**2) * now_power / hann_gain
-        np.greater_equal(level, self._min_power, out=passed[4:6])
+        np.greater_equal(level, self._min_power, out=passed[2:4])
         # Q.24 twist: high <= normal limit x low, and low <= reverse limit x high.
-        np.less_equal(level[::-1], self._twist * level, out=passed[6:8])
+        np.less_equal(level[::-1], self._twist * level, out=passed[4:6])
 
         # Talk-off guards: each tone nearly a pure sine, and the pair most of the energy.
-        np.less_equal(np.abs(harmonic) ** 2, self._max_harmonic * now_power, out=passed[8:10])
+        np.less_equal(np.abs(harmonic) ** 2, self._max_harmonic * now_power, out=passed[6:8])
         rect = best / rect_gain
         share = MIN_TONE_FRACTION * (WINDOW / 2.0) * total
-        np.greater_equal(rect[0] + rect[1], share, out=passed[10])
+        np.greater_equal(rect[0] + rect[1], share, out=passed[8])
         return passed.all(axis=0)
 
     def _run_states(
@@ -516,6 +518,7 @@ class DtmfDetector:
         holds the rules (see :func:`_digit_step`).
         """
         if cand.size == 0 and not self._code.any():
+            self._window_times.append(now + self._starts)
             return []
         table = self._table
         heard = self._heard  # (k, n): the digit of each window plus one, 0 for none
@@ -527,21 +530,20 @@ class DtmfDetector:
             code = table.next_code[index]
             started[w] = table.starts[index]
         self._code = code
-        starts = now + self._starts
+        times = self._window_times
+        times.append(now + self._starts)
+        if not started.any():
+            return []
+        window, ch = np.divmod(np.flatnonzero(started), self.n_channels)
+        digit = heard[window, ch] - 1
         found: list[tuple[int, str, float]] = []
-        if started.any():
-            window, ch = np.nonzero(started)
+        for w, c, d in zip(window.tolist(), ch.tolist(), digit.tolist(), strict=True):
             # A digit starts on the HITS_TO_START-th window of its run.
-            first = window - (HITS_TO_START - 1)
-            at = np.where(first >= 0, starts.take(first, mode="clip"), self._since[ch])
-            digit = heard[window, ch] - 1
-            found = [
-                (c, DIGITS[d], t)
-                for c, d, t in zip(ch.tolist(), digit.tolist(), at.tolist(), strict=True)
-            ]
-        # Remember when each run still short of a start began, for the block that ends it.
-        first = self._run_first[table.run[code]]
-        np.copyto(self._since, starts[first], where=first >= 0)
+            first, block = w - (HITS_TO_START - 1), len(times) - 1
+            while first < 0:
+                block -= 1
+                first += times[block].size
+            found.append((c, DIGITS[d], float(times[block][first])))
         return found
 
 
