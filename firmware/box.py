@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import logging
 import time
@@ -20,10 +21,19 @@ from typing import Any
 from firmware import __version__, sdnotify
 from firmware.acd.agents import AgentRuntime, AgentState
 from firmware.acd.service import AcdError
+from firmware.audio_service import AudioService
 from firmware.board_service import BoardService, database_probe
-from firmware.calls.analog import DiagnosticsError, FxoPort, FxsPort, LineDiagnostics
+from firmware.calls.analog import (
+    DiagnosticsError,
+    FxoPort,
+    FxoTrunkMember,
+    FxsPort,
+    LineDiagnostics,
+)
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.manager import CallManager
+from firmware.calls.recording_policy import RecordingSweeper, sweep_recordings
+from firmware.calls.supervision import SupervisionError
 from firmware.control import CommandTable, ControlServer, EventBus
 from firmware.control.protocol import CommandError
 from firmware.ivr.prompts import PromptLibrary
@@ -34,6 +44,7 @@ from firmware.media.tone_learning import LineToneProfile
 from firmware.settings import DaemonSettings, SettingsError
 from firmware.store import analog as analog_store
 from firmware.store import trunk_sync
+from firmware.store.clients import load_client_directory_at
 from firmware.store.db import Store
 from firmware.store.defaults import DEFAULT_FLOW
 from firmware.store.models import ConfigError
@@ -53,7 +64,28 @@ def open_card(settings: DaemonSettings, clock: Clock) -> hal.Card:
         from hal.sim.card import SimCard
 
         return SimCard(clock, fxs=settings.card.fxs, fxo=settings.card.fxo, law=settings.card.law)
+    if settings.card.backend == "dahdi":
+        return open_dahdi_card(settings, clock)
     raise SettingsError(f"card.backend: {settings.card.backend!r} is not available")
+
+
+def open_dahdi_card(settings: DaemonSettings, clock: Clock) -> hal.Card:
+    """Configure DAHDI for the box's analog lines (system.conf, dahdi_cfg), then open them."""
+    from hal.dahdi import system_conf
+    from hal.dahdi.card import DahdiCard
+
+    card = settings.card
+    ports = [
+        system_conf.AnalogPort(channel, hal.PortKind.FXO, number)
+        for number, channel in enumerate(card.fxo_channels, start=1)
+    ] + [
+        system_conf.AnalogPort(channel, hal.PortKind.FXS, number)
+        for number, channel in enumerate(card.fxs_channels, start=1)
+    ]
+    if card.system_conf:
+        lines = system_conf.BoxLines(country=card.zone, analog=tuple(ports))
+        system_conf.apply(lines, Path(card.system_conf))
+    return DahdiCard(clock, [p.channel for p in ports], law=card.law)
 
 
 class Box:
@@ -84,8 +116,11 @@ class Box:
         self.control: ControlServer | None = None
         # Call recordings and voicemail: written off the media thread.
         self.recordings = WavFileSink(settings.data_dir / "recordings")
+        # Music on hold and paging: absent (None device) when the board has no sound.
+        self.audio = AudioService(settings.audio, clock)
         self.engine = MediaEngine(
-            len(self.card.ports), self.card.law, recording_sink=self.recordings
+            len(self.card.ports), self.card.law,
+            recording_sink=self.audio.recording_sink(self.recordings),
         )
         self.commands = CardCommands(self.card, lambda msg: log.error("card: %s", msg))
         self.runner = MediaRunner(self.card, self.engine, self._deliver)
@@ -108,6 +143,11 @@ class Box:
         self.commands_table.add("span-trace-stop", self._cmd_span_trace_stop)
         self.commands_table.add("span-trace", self._cmd_span_trace)
         self.commands_table.add("span-trace-pcap", self._cmd_span_trace_pcap)
+        self.commands_table.add("supervise", self._cmd_supervise)
+        self.commands_table.add("supervise-mode", self._cmd_supervise_mode)
+        self.commands_table.add("supervise-stop", self._cmd_supervise_stop)
+        self.commands_table.add("supervisions", self._cmd_supervisions)
+        self.commands_table.add("recordings-sweep", self._cmd_recordings_sweep)
 
     async def start(self, *, threaded: bool = True) -> None:
         """Open the store (seeding the default configuration on first start) and go live."""
@@ -140,12 +180,18 @@ class Box:
             self.writer.submit, self._publish, config.country,
         )
         await self._configure_analog(config.country)
+        await self._configure_audio()
+        self.tick_hooks.append(self.audio.tick)
         self.manager.configure(config)
         self.tick_hooks.append(self.manager.pri.pump)
         await self._configure_trunks()
+        await self._configure_clients()
         self.control = ControlServer(str(self.settings.socket_path), self.commands_table, self.bus)
         await self.control.start()
         self._open_board(threaded)
+        # Recordings past their retention or over the quota go, every few minutes of box time.
+        self._sweeper = RecordingSweeper(self.manager.timers, self._sweep_in_background)
+        self._sweeper.start(self.clock.now())
         if threaded:
             self.recordings.start()
             self.runner.start()
@@ -234,11 +280,28 @@ class Box:
         assert self.manager is not None and self.store is not None
         config = await self.store.load_config()
         await self._configure_analog(config.country)
-        errors = self.manager.configure(config)
+        audio_errors = await self._configure_audio()
+        errors = self.manager.configure(config) + audio_errors
         errors += await self._configure_trunks()
+        await self._configure_clients()
         self.engine.set_country(config.country)
         self._publish({"type": "reloaded", "config_errors": errors})
         return {"reloaded": True, "config_errors": errors}
+
+    async def _configure_clients(self) -> None:
+        """Which client owns each line, number, flow and queue, for the calls' views."""
+        assert self.manager is not None
+        self.manager.clients = await asyncio.to_thread(
+            load_client_directory_at, str(self.settings.database)
+        )
+
+    async def _configure_audio(self) -> list[str]:
+        """Music-on-hold source and playlist, and the paging extension, from the store."""
+        assert self.manager is not None
+        return await self.audio.configure(
+            self.manager.stations, self.engine, self._publish, str(self.settings.database),
+            self.settings.data_dir / "prompts",
+        )
 
     async def _configure_trunks(self) -> list[str]:
         """Spans, DID routes, trunk groups and outbound routes from the store."""
@@ -248,7 +311,11 @@ class Box:
         )
         manager = self.manager
         errors = manager.pri.configure(trunks.spans, self.clock.now())
-        errors += manager.router.configure(trunks, manager.pri.members())
+        members: dict[str, Any] = dict(manager.pri.members())
+        members.update(
+            (p.info.name, FxoTrunkMember(p)) for p in manager.ports if isinstance(p, FxoPort)
+        )
+        errors += manager.router.configure(trunks, members)
         for error in errors:
             log.error("configuration: %s", error)
         manager.config_errors.extend(errors)
@@ -323,6 +390,51 @@ class Box:
         self._publish({"type": "tone-learned", "port": port.info.name,
                        "profile": profile.to_dict()})
 
+    # -- supervision and recordings (listen/whisper/barge from the wallboard) -------------
+
+    async def _cmd_supervise(self, supervisor: str, call_id: str, mode: str) -> dict[str, Any]:
+        """Ring a supervisor's phone (extension or port) to join a call in a mode."""
+        assert self.manager is not None
+        try:
+            return self.manager.supervision.start(supervisor, call_id, mode, self.clock.now())
+        except SupervisionError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _cmd_supervise_mode(self, supervisor: str, mode: str) -> dict[str, Any]:
+        assert self.manager is not None
+        try:
+            return self.manager.supervision.change_mode(supervisor, mode, self.clock.now())
+        except SupervisionError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _cmd_supervise_stop(self, supervisor: str) -> dict[str, Any]:
+        assert self.manager is not None
+        try:
+            return self.manager.supervision.stop(supervisor, self.clock.now())
+        except SupervisionError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _cmd_supervisions(self) -> dict[str, Any]:
+        assert self.manager is not None
+        return {"supervisions": self.manager.supervision.views(),
+                "callbacks": self.manager.callbacks.views()}
+
+    async def _cmd_recordings_sweep(self) -> dict[str, Any]:
+        """Apply the recordings' retention and quota now (the sweep also runs on its own)."""
+        result = await asyncio.to_thread(
+            sweep_recordings, str(self.settings.database), self.recordings.directory,
+            self.clock.wall(),
+        )
+        return dataclasses.asdict(result)
+
+    def _sweep_in_background(self) -> None:
+        task = asyncio.create_task(asyncio.to_thread(
+            sweep_recordings, str(self.settings.database), self.recordings.directory,
+            self.clock.wall(),
+        ))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _cmd_learn_tone(self, port: str, seconds: float = 10.0) -> dict[str, Any]:
         """Start measuring an FXO line's disconnect tone; a "tone-learned" event follows."""
         assert self.manager is not None
@@ -382,6 +494,7 @@ class Box:
             "config_errors": list(self.manager.config_errors),
             "spans": self.manager.pri.views(),
             "board": self.board.view() if self.board is not None else None,
+            "audio": self.audio.view(),
             "media": {"ticks": self.runner.ticks, "errors": self.runner.errors,
                       "call_errors": self.manager.errors},
         }
@@ -424,6 +537,7 @@ class Box:
             self.board.close()
         if self._threaded:
             await asyncio.to_thread(self.runner.stop, 2.0)
+        self.audio.close()
         await asyncio.to_thread(self.recordings.close, 5.0)
         if self.control is not None:
             await self.control.close()

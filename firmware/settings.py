@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hal.audio.interface import AudioError
+from hal.audio.opening import AudioSettings
 from hal.interface import Law
 
 
@@ -25,6 +27,13 @@ class CardSettings:
     fxs: int = 4
     fxo: int = 2
     law: Law = Law.ALAW
+    # DAHDI: which channel numbers are exchange lines and which are phones (as the card's
+    # modules are fitted), the tone zone of the lines, and where system.conf is written
+    # ("" leaves an existing system.conf alone).
+    fxo_channels: tuple[int, ...] = ()
+    fxs_channels: tuple[int, ...] = ()
+    zone: str = "PL"
+    system_conf: str = "/etc/dahdi/system.conf"
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,9 @@ class DaemonSettings:
     # "none": no board to drive (a PC); "sim": the in-memory twin; else a model name
     # bundled with the firmware, or the path of a board file.
     board: str = "none"
+    # The sound device for line-in music on hold and paging. Built in code (tests,
+    # tools) a box has none; the settings file's default is ALSA's "default".
+    audio: AudioSettings = field(default_factory=AudioSettings)
 
     @property
     def database(self) -> Path:
@@ -45,16 +57,26 @@ class DaemonSettings:
         return self.control_socket or self.data_dir / "control.sock"
 
 
-_BACKENDS = ("sim",)
+_BACKENDS = ("sim", "dahdi")
 
 
 def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
     """Check every key and value; relative paths are taken from ``base``."""
-    _only(raw, {"box", "card"}, "")
+    _only(raw, {"box", "card", "audio"}, "")
+    audio_table = _table(raw, "audio")
+    _only(audio_table, {"device"}, "audio.")
+    try:
+        audio = AudioSettings(_str(audio_table, "device", "default", "audio."))
+    except AudioError as exc:
+        raise SettingsError(str(exc)) from None
     box = _table(raw, "box")
     card = _table(raw, "card")
     _only(box, {"data_dir", "control_socket", "board"}, "box.")
-    _only(card, {"backend", "fxs", "fxo", "law"}, "card.")
+    _only(
+        card,
+        {"backend", "fxs", "fxo", "law", "fxo_channels", "fxs_channels", "zone", "system_conf"},
+        "card.",
+    )
     data_dir = base / _str(box, "data_dir", "var", "box.")
     socket = box.get("control_socket")
     if socket is not None:
@@ -62,6 +84,8 @@ def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
     backend = _str(card, "backend", "sim", "card.")
     if backend not in _BACKENDS:
         raise SettingsError(f"card.backend: {backend!r} is not one of {', '.join(_BACKENDS)}")
+    if backend == "dahdi" and not (card.get("fxo_channels") or card.get("fxs_channels")):
+        raise SettingsError("card.fxo_channels: a DAHDI card needs fxo_channels or fxs_channels")
     law_name = _str(card, "law", "alaw", "card.")
     try:
         law = Law(law_name)
@@ -71,11 +95,16 @@ def parse_settings(raw: dict[str, Any], base: Path) -> DaemonSettings:
         data_dir=data_dir,
         control_socket=socket,
         board=_str(box, "board", "none", "box."),
+        audio=audio,
         card=CardSettings(
             backend=backend,
             fxs=_count(card, "fxs", 4),
             fxo=_count(card, "fxo", 2),
             law=law,
+            fxo_channels=_channels(card, "fxo_channels"),
+            fxs_channels=_channels(card, "fxs_channels"),
+            zone=_str(card, "zone", "PL", "card."),
+            system_conf=str(card.get("system_conf", "/etc/dahdi/system.conf")),
         ),
     )
 
@@ -111,6 +140,15 @@ def _str(table: dict[str, Any], key: str, default: str, prefix: str) -> str:
     if not isinstance(value, str) or not value:
         raise SettingsError(f"{prefix}{key}: must be a non-empty string")
     return value
+
+
+def _channels(table: dict[str, Any], key: str) -> tuple[int, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1024 for v in value
+    ):
+        raise SettingsError(f"card.{key}: must be a list of DAHDI channel numbers (1 to 1024)")
+    return tuple(value)
 
 
 def _count(table: dict[str, Any], key: str, default: int) -> int:

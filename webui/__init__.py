@@ -76,9 +76,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _shared_secret_key(app.config["DATABASE"])
 
     from webui import (
+        agent_page,
         agents,
         api,
+        audio,
         auth,
+        capacity,
+        clients,
         dashboard,
         db,
         diagnostics,
@@ -87,10 +91,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         inbound_routes,
         prompts,
         queues,
+        recordings,
         records,
+        reports,
         schedules,
         settings,
         spans,
+        supervision,
+        trunk_routes,
         voicemail,
     )
     from webui.formatting import register_filters
@@ -108,13 +116,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         queues.bp,
         inbound_routes.bp,
         spans.bp,
+        trunk_routes.bp,
         settings.bp,
         api.bp,
         diagnostics.bp,
         flows.bp,
         prompts.bp,
+        audio.bp,
         schedules.bp,
         voicemail.bp,
+        reports.bp,
+        capacity.bp,
+        clients.bp,
+        agent_page.bp,
+        recordings.bp,
+        supervision.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

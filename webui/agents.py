@@ -1,4 +1,4 @@
-"""Agents: the people who answer queue calls, each on the phone of one FXS port."""
+"""Agents: the people who answer queue calls, on the phone of an FXS port or on their own phone."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from firmware.store import sync
-from firmware.store.models import Agent, ConfigError, NotFoundError
+from firmware.store.models import Agent, ConfigError, NotFoundError, RemoteMode
 from webui.auth import login_required
 from webui.daemon_link import announce_saved
 from webui.db import get_db
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
 
-FIELDS = ("name", "extension", "port", "logged_in", "skills")
+FIELDS = ("name", "extension", "port", "remote_number", "remote_mode", "logged_in", "skills")
 
 
 def _form_data() -> dict[str, Any]:
@@ -25,6 +25,8 @@ def _form_data() -> dict[str, Any]:
         "name": request.form.get("name", ""),
         "extension": request.form.get("extension", ""),
         "port": request.form.get("port", ""),
+        "remote_number": request.form.get("remote_number", ""),
+        "remote_mode": request.form.get("remote_mode", ""),
         "logged_in": "1" if request.form.get("logged_in") else "0",
         "skills": request.form.get("skills", ""),
     }
@@ -32,11 +34,14 @@ def _form_data() -> dict[str, Any]:
 
 def _values(agent: Agent | None) -> dict[str, Any]:
     if agent is None:
-        return {"name": "", "extension": "", "port": "", "logged_in": "1", "skills": ""}
+        return {"name": "", "extension": "", "port": "", "remote_number": "",
+                "remote_mode": RemoteMode.PER_CALL.value, "logged_in": "1", "skills": ""}
     return {
         "name": agent.name,
         "extension": agent.extension,
         "port": agent.port,
+        "remote_number": agent.remote_number,
+        "remote_mode": agent.remote_mode.value,
         "logged_in": "1" if agent.logged_in else "0",
         "skills": ", ".join(f"{skill}:{level}" for skill, level in agent.skills),
     }

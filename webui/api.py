@@ -266,6 +266,13 @@ def list_routes() -> ResponseReturnValue:
     return jsonify([route_json(r) for r in sync.list_routes(get_db())])
 
 
+@bp.route("/spans")
+@api_auth_required
+def spans() -> ResponseReturnValue:
+    """Every E1 span live: alarms in words, counters, D-channel, B-channels; 503 when down."""
+    return _from_daemon("spans")
+
+
 @bp.route("/openapi.json")
 @api_auth_required
 def openapi() -> ResponseReturnValue:

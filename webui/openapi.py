@@ -62,9 +62,14 @@ _SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "name": {"type": "string", "maxLength": 40},
             "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
-            "port": {"type": "string", "description": "FXS port of the agent's phone, e.g. fxs1"},
+            "port": {"type": "string",
+                     "description": "FXS port of the agent's phone, e.g. fxs1; empty for a "
+                                    "remote agent"},
             "logged_in": {"type": "boolean", "description": "Whether queues ring this agent."},
             "skills": _SKILLS,
+            "remote_number": {"type": "string",
+                              "description": "The number the box calls to reach a remote agent"},
+            "remote_mode": {"type": "string", "enum": ["per-call", "nailed-up"]},
         },
     },
     "AgentInput": {
@@ -73,9 +78,13 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "name": {"type": "string", "maxLength": 40},
             "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
-            "port": {"type": "string", "pattern": "^fxs[1-9][0-9]{0,2}$"},
+            "port": {"type": "string", "pattern": "^(fxs[1-9][0-9]{0,2})?$",
+                     "description": "An FXS port, or empty with a remote_number"},
             "logged_in": {"type": "boolean", "default": True},
             "skills": _SKILLS,
+            "remote_number": {"type": "string", "default": ""},
+            "remote_mode": {"type": "string", "enum": ["per-call", "nailed-up"],
+                            "default": "per-call"},
         },
     },
     "AgentState": {
@@ -154,6 +163,59 @@ _SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "port": {"type": "string", "description": "FXO line, e.g. fxo1"},
             "destination": {"type": "string", "pattern": "^(ivr|queue):.+$"},
+        },
+    },
+    "Span": {
+        "type": "object",
+        "required": ["name", "role", "dchannel", "alarms", "summary", "counters", "channels"],
+        "properties": {
+            "name": {"type": "string", "description": "span1, span2…"},
+            "role": {"type": "string", "enum": ["te", "nt"],
+                     "description": "te: faces an operator; nt: the box is the network."},
+            "signalling": {"type": "string"},
+            "dchannel": {"type": "string", "enum": ["up", "down"],
+                         "description": "Whether the Q.921 signalling link is established."},
+            "alarms": {"type": "array", "items": {"type": "string",
+                                                   "enum": ["LOS", "LOF", "AIS", "RAI"]}},
+            "alarm_words": {"type": "array", "items": {"type": "string"},
+                            "description": "Each alarm in plain words, with its colour."},
+            "summary": {"type": "string", "description": "One sentence: in service, or why not."},
+            "clock_source": {"type": "boolean",
+                             "description": "Whether the card takes its clock from this span."},
+            "counters": {
+                "type": "object",
+                "description": "Errors since the span was set up; null where the card "
+                               "cannot count them.",
+                "properties": {
+                    "bpv": _nullable("integer"),
+                    "crc_errors": _nullable("integer"),
+                    "slips": _nullable("integer"),
+                },
+            },
+            "frames_in": {"type": "integer"},
+            "frames_out": {"type": "integer"},
+            "link_changes": {"type": "integer"},
+            "trace": {
+                "type": "object",
+                "properties": {"running": {"type": "boolean"}, "frames": {"type": "integer"}},
+            },
+            "channels": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "description": "span1/b1…span1/b31"},
+                        "timeslot": {"type": "integer", "minimum": 1, "maximum": 31},
+                        "state": {"type": "string"},
+                        "direction": {"type": ["string", "null"], "enum": ["in", "out", None]},
+                        "called": _nullable("string"),
+                        "calling": _nullable("string"),
+                        "call_id": _nullable("string"),
+                        "q931_state": {**_nullable("string"),
+                                       "description": "Q.931 call state, e.g. U10 (active)."},
+                    },
+                },
+            },
         },
     },
     "Cdr": {
@@ -431,6 +493,23 @@ def openapi_document() -> dict[str, Any]:
                     "All inbound routes",
                     _json({"type": "array", "items": _ref("Route")}, "Every route."),
                 )
+            },
+            "/spans": {
+                "get": {
+                    "summary": "E1 spans live: alarms in words, counters, D-channel, B-channels",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["spans"],
+                                "properties": {"spans": {"type": "array", "items": _ref("Span")}},
+                            },
+                            "Every span the service drives, by span number.",
+                        ),
+                        "401": _UNAUTHORIZED,
+                        "503": _DAEMON_DOWN,
+                    },
+                }
             },
             "/openapi.json": {
                 "get": _get("This document", _json({"type": "object"}, "OpenAPI 3.1 document."))

@@ -7,11 +7,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from firmware.ivr.prompts import PromptLibrary
 from firmware.store import sync
 from firmware.store.models import ConfigError, NotFoundError, Queue, Strategy
 from webui.auth import login_required
 from webui.daemon_link import announce_saved
 from webui.db import get_db
+from webui.prompts import upload_dir
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
 
@@ -20,6 +22,8 @@ FIELDS = (
     "wrapup", "autopause_rings", "skills", "skill_widen_after", "skill_widen_step",
     "max_length", "exit_destination", "join_empty", "leave_empty", "overflow_queue",
     "overflow_after", "overflow_predicted", "priority_callers", "refuse_empty",
+    *("hold_music", "announce_every", "announce_position", "announce_wait", "language",
+      "callback_digit", "record_percent", "record_notice"),
 )
 _FIRST_FIELDS = ("name", "strategy", "ring_timeout", "retry_delay", "max_wait")
 # Fields the full ACD added: a post without one (a script written for the first
@@ -27,7 +31,8 @@ _FIRST_FIELDS = ("name", "strategy", "ring_timeout", "retry_delay", "max_wait")
 _LATER_FIELDS = (
     "service_level", "wrapup", "autopause_rings", "skills", "skill_widen_after",
     "skill_widen_step", "max_length", "exit_destination", "overflow_queue", "overflow_after",
-    "priority_callers",
+    "priority_callers", "hold_music", "announce_every", "language", "callback_digit",
+    "record_percent", "record_notice",
 )
 
 # What a technician needs to know to pick a strategy, in the order offered.
@@ -51,6 +56,8 @@ def _form_data() -> dict[str, Any]:
     data["join_empty"] = "0" if request.form.get("refuse_empty") else "1"
     data["leave_empty"] = "1" if request.form.get("leave_empty") else "0"
     data["overflow_predicted"] = "1" if request.form.get("overflow_predicted") else "0"
+    data["announce_position"] = "1" if request.form.get("announce_position") else "0"
+    data["announce_wait"] = "1" if request.form.get("announce_wait") else "0"
     return data
 
 
@@ -82,7 +89,24 @@ def _values(queue: Queue | None) -> dict[str, Any]:
         "overflow_after": f"{queue.overflow_after:g}",
         "overflow_predicted": "1" if queue.overflow_predicted else "0",
         "priority_callers": "\n".join(f"{n}:{p}" for n, p in queue.priority_callers),
+        "hold_music": queue.hold_music,
+        "announce_every": f"{queue.announce_every:g}",
+        "announce_position": "1" if queue.announce_position else "0",
+        "announce_wait": "1" if queue.announce_wait else "0",
+        "language": queue.language,
+        "callback_digit": queue.callback_digit,
+        "record_percent": str(queue.record_percent),
+        "record_notice": queue.record_notice,
     }
+
+
+LANGUAGES = [("", "the box's country (Polish in PL, French in FR, else English)"),
+             ("pl", "Polish"), ("en", "English"), ("fr", "French")]
+CALLBACK_KEYS = [("", "no callback")] + [(k, k) for k in "0123456789*#"]
+
+
+def _prompt_names() -> list[str]:
+    return sorted(PromptLibrary(upload_dir()).names())
 
 
 def _field_of(error: ConfigError) -> str:
@@ -118,6 +142,15 @@ def _render_form(
         strategies=[(s.value, f"{s.value}: {STRATEGY_HELP[s]}") for s in Strategy],
         exits=_keep_typed(exits, values["exit_destination"]),
         overflows=_keep_typed(overflows, values["overflow_queue"]),
+        hold_music=_keep_typed(
+            [("", "ringback tone")] + [(n, n) for n in _prompt_names()], values["hold_music"]
+        ),
+        notices=_keep_typed(
+            [("", "the shipped notice in the queue's language")]
+            + [(n, n) for n in _prompt_names()], values["record_notice"],
+        ),
+        languages=LANGUAGES,
+        callback_keys=_keep_typed(CALLBACK_KEYS, values["callback_digit"]),
         fields=FIELDS,
     )
     return page, 400 if errors else 200

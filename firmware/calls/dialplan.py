@@ -10,6 +10,7 @@ precedence:
   outside-line prefix, and always reaching an exchange line (an extension that
   begins with one is refused, as it could never be dialled);
 * the extensions of the configured agents (2 to 6 digits);
+* the paging extension (``*80`` unless configured), when the box has a line-out;
 * the outside-line prefix (``0`` unless configured) followed by a public number;
   where national numbers have a fixed length (Poland 9 digits, France 10…) the
   number is complete when it has that many digits, otherwise at the timeout.
@@ -60,11 +61,16 @@ class DialPlanError(ValueError):
     """A dial plan that cannot work (an extension that clashes with the prefix)."""
 
 
+class PagingExtensionError(DialPlanError):
+    """The paging extension clashes with another number of the plan."""
+
+
 class NumberKind(enum.Enum):
     """What a dialled number is, as far as the plan can tell yet."""
 
     INCOMPLETE = "incomplete"  # could still become something: keep collecting
     EXTENSION = "extension"
+    PAGING = "paging"  # the overhead paging extension
     OUTSIDE = "outside"
     EMERGENCY = "emergency"
     INVALID = "invalid"
@@ -95,8 +101,10 @@ class DialPlan:
         *,
         outside_prefix: str | None = "0",
         country: str = "PL",
+        paging: str | None = None,
     ) -> None:
         self.extensions = dict(extensions)
+        self.paging = paging or None
         self.outside_prefix = outside_prefix or None
         self.country = country.upper()
         self.emergency = EMERGENCY_NUMBERS.get(self.country, DEFAULT_EMERGENCY)
@@ -117,6 +125,28 @@ class DialPlan:
                     f"extension {clash[0]} begins with the outside prefix {prefix}; "
                     "change one of them"
                 )
+        if self.paging is not None:
+            self._check_paging(self.paging)
+
+    def _check_paging(self, paging: str) -> None:
+        if not paging or "#" in paging or not _DIGITS.fullmatch(paging):
+            raise PagingExtensionError(
+                f"the paging extension must be digits or '*', not {paging!r}"
+            )
+        if paging in self.extensions:
+            raise PagingExtensionError(
+                f"the paging extension {paging} is also an agent's extension"
+            )
+        taken = [n for n in self.emergency if paging.startswith(n)]
+        if taken:
+            raise PagingExtensionError(
+                f"the paging extension {paging} begins with the emergency number {taken[0]}"
+            )
+        prefix = self.outside_prefix
+        if prefix is not None and paging.startswith(prefix):
+            raise PagingExtensionError(
+                f"the paging extension {paging} begins with the outside prefix {prefix}"
+            )
 
     def __repr__(self) -> str:
         return (
@@ -163,6 +193,11 @@ class DialPlan:
             if extension == digits:
                 out.append(DialResult(NumberKind.EXTENSION, extension))
             elif extension.startswith(digits):
+                out.append(DialResult(NumberKind.INCOMPLETE))
+        if self.paging is not None:
+            if self.paging == digits:
+                out.append(DialResult(NumberKind.PAGING, digits))
+            elif self.paging.startswith(digits):
                 out.append(DialResult(NumberKind.INCOMPLETE))
         if self.outside_prefix is not None:
             if prefix.startswith(digits):

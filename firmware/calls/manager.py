@@ -19,11 +19,16 @@ from typing import Any
 from firmware.acd.agents import AgentRuntime
 from firmware.acd.service import Acd
 from firmware.calls.analog import AnalogPort, FxoPort, FxsPort
+from firmware.calls.callback import Callbacks
 from firmware.calls.card_commands import CardCommands
 from firmware.calls.lines import PhonePort, TrunkPort
 from firmware.calls.model import Call, CallState
 from firmware.calls.pri import BChannelPort, PriTrunks
+from firmware.calls.queue_experience import PLEASE_HOLD, QueueExperience
+from firmware.calls.recording_policy import RecordingPolicy
+from firmware.calls.remote_agents import AGENT_LOGIN_FLOW, RemoteAgents
 from firmware.calls.routing import Router
+from firmware.calls.supervision import Supervision
 from firmware.calls.timers import TimerHandle, Timers
 from firmware.calls.transfer import PhoneCalls
 from firmware.ivr.host import IvrHost
@@ -34,6 +39,7 @@ from firmware.media.prompts import PromptError
 from firmware.media.tones import RING_CADENCES
 from firmware.signaling.loopstart.events import CallerInfo
 from firmware.signaling.loopstart.fxs import FxsConfig
+from firmware.store.clients import ClientDirectory
 from firmware.store.models import BoxConfig, Cdr, QueueLogEntry
 from hal import interface as hal
 from hal.clock import Clock
@@ -68,7 +74,8 @@ class CallManager:
         self._now = clock.now()
         self._ids = itertools.count(1)
         self.timers = Timers()
-        self.acd = Acd(self.timers, self, record, publish, clock.wall)
+        # The ACD's agent-state events also reach remote agents (nailed-up lines follow logins).
+        self.acd = Acd(self.timers, self, record, self._acd_published, clock.wall)
         self.ivr = IvrHost(self, self.timers, clock, record, publish)
         # Calls an IVR transfer node is ringing an extension for: call id -> (phone, agent).
         self._ivr_transfers: dict[str, tuple[FxsPort, str, TimerHandle]] = {}
@@ -98,6 +105,25 @@ class CallManager:
         self.errors = 0
         self._routes: dict[str, str] = {}
         self._flows: dict[str, dict] = {}
+        # What a waiting caller hears, in-queue callback, recording, supervision (issue 6).
+        self.experience = QueueExperience(engine, prompts, self.timers, self.acd, publish)
+        self.callbacks = Callbacks(
+            self, self.acd, self.experience, self.router,
+            lambda: [p for p in self.ports if isinstance(p, FxoPort)],
+            self.timers, record, publish, clock.wall,
+        )
+        self.recording = RecordingPolicy(engine, record, publish, clock.wall)
+        self.supervision = Supervision(
+            engine, self.timers, self.calls, self._supervisor_phone, record,
+            publish, clock.wall,
+        )
+        # Which client owns each line, number, flow and queue (the box sets it on reload).
+        self.clients = ClientDirectory()
+        # Agents reached on their own phone number over a trunk (issue 6).
+        self.remote_agents = RemoteAgents(
+            self, self.acd, self.router, engine, prompts, self.timers, clock, publish,
+            self.experience.language,
+        )
 
     # -- configuration -------------------------------------------------
     def configure(self, config: BoxConfig) -> list[str]:
@@ -107,6 +133,8 @@ class CallManager:
         trunks = {p.info.name for p in self.ports if isinstance(p, FxoPort)}
         agents = []
         for i, agent in enumerate(config.agents):
+            if agent.remote:
+                continue  # taken by remote_agents below
             if agent.port not in phones:
                 errors.append(f"agents[{i}].port: unknown port {agent.port!r} "
                               f"(agent {agent.name}); this card's phone ports: "
@@ -127,11 +155,16 @@ class CallManager:
         self._flows = {f.name: f.definition for f in config.flows}
         self.ivr.configure(self._flows, config.schedules)
         self._prompts.forget()
+        agents += self.remote_agents.configure(config.agents, config.remote_pins, self._now)
         self.acd.configure(agents, config.queues, self._now, config.pause_reasons)
+        self.experience.configure(config.queues, config.country)
+        self.callbacks.configure(config.queues)
+        self.recording.configure(config.queues)
         for phone in phones.values():
             phone.agent = None
         for agent in agents:
-            phones[agent.port].agent = agent.name
+            if not agent.remote:
+                phones[agent.port].agent = agent.name
         for error in errors:
             log.error("configuration: %s", error)
         return errors
@@ -182,8 +215,13 @@ class CallManager:
 
     def _on_media(self, event: media_events.MediaEvent, now: float) -> None:
         if isinstance(event, media_events.RecordingFinished):
-            self.ivr.recording_finished(event.key, event.path, event.seconds, event.error, now)
+            if not self.ivr.recording_finished(
+                event.key, event.path, event.seconds, event.error, now
+            ):
+                self.recording.finished(event.key, event.path, event.seconds, event.error, now)
             return
+        if self.remote_agents.on_media(event, now):
+            return  # a digit or prompt end on a remote agent's line
         port = self._by_channel.get(event.channel)
         if port is None:
             return
@@ -224,7 +262,9 @@ class CallManager:
         if call is None:
             return
         kind, _, name = (call.destination or "").partition(":")
-        if kind == "ivr" and self.ivr.has_flow(name):
+        if kind == "ivr" and name == AGENT_LOGIN_FLOW and not self.ivr.has_flow(name):
+            self.remote_agents.login_call(call, port, now)  # the built-in login flow
+        elif kind == "ivr" and self.ivr.has_flow(name):
             self._start_ivr(call, name, now)
         elif kind == "queue" and name in self.acd.queues:
             self._enqueue(call, name, now)
@@ -253,6 +293,10 @@ class CallManager:
         call = self.calls.get(port.call_id or "")
         if call is None:
             return
+        if self.callbacks.keeps_place(call.id):
+            # Hung up after asking for a call back, as told to: the place in the queue stays.
+            self._end_call(call, now, "callback", by_caller=True)
+            return
         connected = call.state is CallState.CONNECTED
         self.acd.caller_hung_up(call.id, now)
         self._end_call(call, now, "answered" if connected else "abandoned", by_caller=True)
@@ -261,8 +305,12 @@ class CallManager:
         call = self.calls.get(port.call_id or "")
         if call is not None and self.ivr.active(call.id):
             self.ivr.digit(call.id, digit, now)
+        elif call is not None:
+            self.callbacks.digit(call, digit, now)
 
     def phone_answered(self, port: PhonePort, now: float) -> None:
+        if isinstance(port, FxsPort) and self.supervision.answered(port, now):
+            return
         if port.call_id in self._ivr_transfers:
             self._ivr_transfer_answered(port.call_id, now)
             return
@@ -270,6 +318,8 @@ class CallManager:
             self.acd.agent_answered(port.agent, port.call_id, now)
 
     def phone_hung_up(self, port: PhonePort, now: float) -> None:
+        if isinstance(port, FxsPort) and self.supervision.hung_up(port, now):
+            return
         call = self.calls.get(port.call_id or "")
         port.call_id = None
         if call is not None and call.agent_port == port.channel and port.agent is not None:
@@ -285,9 +335,9 @@ class CallManager:
         call = self.calls.get(port.call_id or "")
         if call is None:
             return
-        if tag == "hold" and call.state in (CallState.QUEUED, CallState.RINGING):
-            self._engine.play_tone(call.port, "ringback")
-        elif tag == "goodbye":
+        if self.experience.prompt_finished(call.id, tag, now):
+            return
+        if tag == "goodbye":
             self._end_call(call, now, call.disposition or "no-answer")
         elif self.ivr.active(call.id):
             self.ivr.prompt_finished(call.id, tag, now)
@@ -299,16 +349,22 @@ class CallManager:
             return
         call.state = CallState.QUEUED
         call.queue = queue
-        try:
-            self._engine.play_prompt(call.port, self._prompts.get("please-hold"), "hold")
-        except PromptError:
-            self._engine.play_tone(call.port, "ringback")
+        first = [PLEASE_HOLD]
+        if self.recording.decide(call.id, queue):
+            # The notice comes first: a caller is told before anything is recorded.
+            first.insert(0, self.recording.notice(queue, self.experience.language(queue)))
+        self.experience.start(
+            call.id, call.port, queue, now, first=first,
+            offer_callback=self.callbacks.offered(queue, call.caller_number),
+        )
         self.acd.enqueue(call.id, queue, now, call.caller_number, priority)
 
     # -- CallControl, for the IVR host (firmware.ivr.host) -----------------
     def _start_ivr(self, call: Call, flow: str, now: float) -> None:
         call.state = CallState.IVR
         self.ivr.start(call.id, flow, call.caller_number, now)
+        # Kept after the flow hands the call on, so the agent's screen pop shows its variables.
+        call.ivr = self.ivr.session(call.id)
 
     def play_prompt(self, call_id: str, prompt: str, tag: str) -> bool:
         call = self.calls.get(call_id)
@@ -415,13 +471,28 @@ class CallManager:
         with contextlib.suppress(MediaError):
             self._engine.stop_recording(key)
 
+    def _supervisor_phone(self, name: str) -> FxsPort | None:
+        """A supervisor's phone, by an agent's extension or by the port's name."""
+        agent = next((a for a in self.config.agents if a.extension == name), None)
+        port = agent.port if agent is not None else name
+        return next(
+            (p for p in self.ports if isinstance(p, FxsPort) and p.info.name == port), None
+        )
+
     # -- AgentLine, for the ACD ----------------------------------------
+    def _acd_published(self, event: dict[str, Any]) -> None:
+        self._publish(event)
+        if event.get("type") == "agent-state":
+            self.remote_agents.agent_state(event["agent"], self._now)
+
     def _phone(self, agent: AgentRuntime) -> FxsPort:
         port = self.ports[self._card.port_by_name(agent.port).index]
         assert isinstance(port, FxsPort)
         return port
 
     def ring_agent(self, agent: AgentRuntime, call_id: str) -> bool:
+        if self.remote_agents.handles(agent.name):
+            return self.remote_agents.ring(agent, call_id, self._now)
         call = self.calls.get(call_id)
         if call is None:
             return False
@@ -435,6 +506,9 @@ class CallManager:
         return True
 
     def cancel_agent_ring(self, agent: AgentRuntime, call_id: str) -> None:
+        if self.remote_agents.handles(agent.name):
+            self.remote_agents.cancel_ring(agent, call_id, self._now)
+            return
         call = self.calls.get(call_id)
         port = self._phone(agent)
         if port.call_id == call_id and call is not None and call.agent_port != port.channel:
@@ -447,21 +521,32 @@ class CallManager:
 
     def connect_agent(self, agent: AgentRuntime, call_id: str) -> None:
         call = self.calls[call_id]
-        port = self._phone(agent)
+        # A remote agent's leg is the trunk channel of the call to their own phone.
+        remote = self.remote_agents.channel(agent.name)
+        port = self._phone(agent) if remote is None else None
+        channel = remote if port is None else port.channel
+        assert channel is not None
         call.agent = agent.name
-        call.agent_port = port.channel
+        call.agent_port = channel
         call.answered_wall = self._clock.wall()
         call.state = CallState.CONNECTED
+        self.experience.stop(call.id)
         self._engine.stop_playout(call.port)
-        self._engine.bridge(call.port, port.channel)
-        port.connect(self._now)
+        self._engine.bridge(call.port, channel)
+        if port is not None:
+            port.connect(self._now)
+        else:
+            self.remote_agents.connected(agent.name, call_id, self._now)
+        self.recording.call_connected(call)
         self._publish({"type": "call-connected", "call_id": call.id, "agent": agent.name,
-                       "port": call.port_name, "agent_port": agent.port})
+                       "port": call.port_name,
+                       "agent_port": self._by_channel[channel].info.name})
 
     def queue_exit(self, call_id: str, reason: str, destination: str | None = None) -> None:
         call = self.calls.get(call_id)
         if call is None:
             return
+        self.experience.stop(call_id)
         kind, _, name = (destination or "").partition(":")
         if kind == "ivr" and self.ivr.has_flow(name):
             # The queue's exit destination: the caller walks that flow.
@@ -492,8 +577,12 @@ class CallManager:
         self.stations.call_ended(call.id, now)
         self.ivr.call_ended(call.id, now)
         self._cancel_ivr_transfer(call.id, now)
-        if not by_caller and not by_agent:
+        self.experience.stop(call.id)
+        self.supervision.call_ended(call.id, now)
+        self.recording.call_ended(call.id)
+        if not by_caller and not by_agent and not self.callbacks.keeps_place(call.id):
             self.acd.caller_hung_up(call.id, now)
+        self.callbacks.call_ended(call.id, now)
         trunk = self._by_channel[call.port]
         assert isinstance(trunk, FxoPort | BChannelPort)
         self._engine.reset(call.port)
@@ -501,7 +590,9 @@ class CallManager:
             trunk.call_id = None
         # Even when the far end left first, the line is still seized: release it.
         trunk.hangup(now)
-        if call.agent_port is not None:
+        # A remote agent's line is hung up, or kept open (nailed-up), by remote_agents.
+        remote_leg = self.remote_agents.call_ended(call, now)
+        if call.agent_port is not None and not remote_leg:
             phone = self._by_channel[call.agent_port]
             assert isinstance(phone, FxsPort)
             self._engine.reset(call.agent_port)
@@ -535,4 +626,22 @@ class CallManager:
         ]
 
     def call_views(self, now: float) -> list[dict]:
-        return [call.view(now) for call in self.calls.values()]
+        return [self._call_view(call, now) for call in self.calls.values()]
+
+    def _call_view(self, call: Call, now: float) -> dict:
+        """A call's view with what an agent's screen pop needs.
+
+        That is the number dialled (E1), the client, the agents being rung, and
+        the IVR variables (a lookup's answer, digits collected).
+        """
+        view = call.view(now)
+        port = self._by_channel.get(call.port)
+        did = port.called_number if isinstance(port, BChannelPort) else None
+        view["did"] = did
+        view["client"] = self.clients.for_call(call.port_name, did, call.destination, call.queue)
+        view["ringing_agents"] = sorted(
+            agent for ch in call.ringing_ports
+            if (agent := getattr(self._by_channel.get(ch), "agent", None)) is not None
+        )
+        view["variables"] = dict(call.ivr.variables) if call.ivr is not None else {}
+        return view

@@ -30,6 +30,7 @@ from firmware.acd.service import Acd
 from firmware.calls.analog import FxoPort, FxsPort
 from firmware.calls.dialplan import DialPlan, DialPlanError, DialResult, NumberKind
 from firmware.calls.model import Call, CallState
+from firmware.calls.paging import Paging
 from firmware.calls.timers import TimerHandle, Timers
 from firmware.media.engine import MediaEngine
 from firmware.signaling.loopstart.errors import LocalProtocolError
@@ -122,6 +123,7 @@ class PhoneCalls:
         self.trunks: list[FxoPort] = []
         self.calls: dict[str, StationCall] = {}
         self.transfers: dict[str, Transfer] = {}  # by the queue call's id
+        self.paging: Paging | None = None  # set when the box has a line-out
 
     # -- configuration ---------------------------------------------------------------
 
@@ -152,11 +154,18 @@ class PhoneCalls:
                 errors.append(f"dial_plan: {exc}")
                 continue
             extensions[agent.extension] = agent.port
+        paging = None
+        if self.paging is not None:
+            paging, paging_errors = self.paging.usable_extension(
+                extensions, self.outside_prefix, config.country
+            )
+            errors += paging_errors
         try:
-            plan = DialPlan(extensions, outside_prefix=self.outside_prefix, country=config.country)
+            plan = DialPlan(extensions, outside_prefix=self.outside_prefix,
+                            country=config.country, paging=paging)
         except DialPlanError as exc:
             errors.append(f"dial_plan: {exc}; outside calls by prefix are off")
-            plan = DialPlan(extensions, outside_prefix=None, country=config.country)
+            plan = DialPlan(extensions, outside_prefix=None, country=config.country, paging=paging)
         for error in errors:
             log.error("%s", error)
         self.plan = plan
@@ -175,6 +184,8 @@ class PhoneCalls:
             self._call_extension(port, result, now)
         elif result.kind in (NumberKind.OUTSIDE, NumberKind.EMERGENCY):
             self._call_outside(port, result, now)
+        elif result.kind is NumberKind.PAGING and self.paging is not None:
+            self.paging.start(port, now)
         else:
             log.info("%s dialled %r: not a number of this box", port.info.name, number)
             port.release(now)
@@ -217,6 +228,8 @@ class PhoneCalls:
         return False
 
     def hung_up(self, port: FxsPort, now: float) -> bool:
+        if self.paging is not None and self.paging.hung_up(port, now):
+            return True
         transfer = self._transfer_of_agent(port)
         if transfer is not None:
             self._agent_left(transfer, now)

@@ -81,11 +81,19 @@ status                      the box at a glance
 ports | calls | queues      live state
 agents                      agents, with their live state
 agent add NAME EXT PORT     add an agent (e.g. agent add "Anna Nowak" 105 fxs3)
-agent set NAME key=value…   change name, extension, port, logged_in
+agent set NAME key=value…   change name, extension, port, logged_in, remote_number, remote_mode
 agent del NAME              remove an agent
 queue set NAME key=value…   strategy, ring_timeout, retry_delay, max_wait, members=A,B
 routes                      inbound routes
 route set PORT DEST         send a line to ivr:FLOW or queue:NAME
+spans                       E1 spans: alarms in words, counters, channels in use
+span NAME                   one span: its alarms, counters and each B-channel
+trace NAME on|off           start or stop tracing a span's D-channel
+trace NAME [show]           the last D-channel frames traced, decoded
+lines                       line diagnostics: each analog port's state, last caller ID
+ring PORT [SECONDS]         ring a phone to check it (with a test caller ID)
+testcall LINE NUMBER        seize a line and call a number
+learn LINE                  learn the disconnect tone a line is playing now
 reload                      make the running service apply the configuration
 ip                          the box's network addresses
 passwd                      change the admin password
@@ -201,7 +209,8 @@ def _agent(ctx: CommandContext, args: list[str]) -> str:
                 raise CommandFailed("usage: agent set NAME key=value…")
             agent = _find(sync.list_agents(conn), rest[0], "agent")
             data = {"name": agent.name, "extension": agent.extension, "port": agent.port,
-                    "logged_in": agent.logged_in, **_pairs(rest[1:])}
+                    "logged_in": agent.logged_in, "remote_number": agent.remote_number,
+                    "remote_mode": agent.remote_mode, **_pairs(rest[1:])}
             sync.save_agent(conn, data, agent.id)
             done = f"changed agent {data['name']}"
         elif action == "del":
@@ -250,6 +259,103 @@ def _route(ctx: CommandContext, args: list[str]) -> str:
     return f"{port} now goes to {destination}" + _reload_note(ctx)
 
 
+# How many traced frames the console shows; the web page and its pcap have them all.
+TRACE_SHOWN = 50
+
+
+def _spans_live(ctx: CommandContext) -> list[dict[str, Any]]:
+    spans: list[dict[str, Any]] = ctx.daemon("spans").get("spans", [])
+    return spans
+
+
+def _count(value: object) -> str:
+    # A counter the card cannot keep is "not counted", never a made-up 0.
+    return "not counted" if value is None else str(value)
+
+
+def _in_use(span: dict[str, Any]) -> str:
+    channels = span.get("channels", [])
+    # A channel idle in an alarm is not in use: the alarm shows on the span's own line.
+    busy = sum(1 for c in channels if c.get("state") not in ("idle", "alarm"))
+    return f"{busy}/{len(channels)}"
+
+
+def _spans(ctx: CommandContext, args: list[str]) -> str:
+    spans = _spans_live(ctx)
+    if not spans:
+        return "this box has no E1 span"
+    table = _table(
+        [(s["name"], s["role"].upper(), s["dchannel"], "yes" if s.get("clock_source") else "no",
+          _count(s["counters"]["bpv"]), _count(s["counters"]["crc_errors"]),
+          _count(s["counters"]["slips"]), _in_use(s)) for s in spans],
+        ("span", "role", "D-channel", "clock", "BPV", "CRC errors", "slips", "in use"),
+    )
+    lines = [table, ""]
+    for s in spans:
+        words = s.get("alarm_words") or [s["summary"]]
+        lines += [f"{s['name']}: {words[0]}"] + [f"{' ' * len(s['name'])}  {w}" for w in words[1:]]
+    return "\n".join(lines)
+
+
+def _find_span(ctx: CommandContext, name: str) -> dict[str, Any]:
+    spans = _spans_live(ctx)
+    for span in spans:
+        if span["name"] == name.lower():
+            return span
+    known = ", ".join(s["name"] for s in spans) or "none"
+    raise CommandFailed(f"no span {name!r}; this box has: {known}")
+
+
+def _span(ctx: CommandContext, args: list[str]) -> str:
+    if len(args) != 1:
+        raise CommandFailed("usage: span NAME (e.g. span span1)")
+    s = _find_span(ctx, args[0])
+    counters = s["counters"]
+    lines = [
+        f"{s['name']}: {s['role'].upper()}, {s['signalling']}, D-channel {s['dchannel']}"
+        + (", gives the card its clock" if s.get("clock_source") else ""),
+        "line: " + "; ".join(s.get("alarm_words") or [s["summary"]]),
+        f"counters: bipolar violations {_count(counters['bpv'])}, "
+        f"CRC-4 errors {_count(counters['crc_errors'])}, slips {_count(counters['slips'])}",
+        f"D-channel frames: {s['frames_in']} in, {s['frames_out']} out; "
+        f"link changes (up or down): {s['link_changes']}",
+        f"trace: {'running' if s['trace']['running'] else 'stopped'}, "
+        f"{s['trace']['frames']} frames",
+    ]
+    channels = s.get("channels", [])
+    if channels:
+        lines.append(_table(
+            [(c["name"].split("/", 1)[-1], c["timeslot"], c["state"], c["direction"],
+              c["called"], c["calling"], c["call_id"], c["q931_state"]) for c in channels],
+            ("channel", "slot", "state", "dir", "called", "calling", "call", "Q.931"),
+        ))
+    return "\n".join(lines)
+
+
+def _trace(ctx: CommandContext, args: list[str]) -> str:
+    if not 1 <= len(args) <= 2 or (len(args) == 2 and args[1] not in ("on", "off", "show")):
+        raise CommandFailed("usage: trace NAME on|off|show (e.g. trace span1 on)")
+    name = args[0].lower()
+    action = args[1] if len(args) == 2 else "show"
+    if action == "on":
+        ctx.daemon("span-trace-start", span=name)
+        return (f"tracing the D-channel of {name}; 'trace {name} show' prints the frames, "
+                "the web page downloads them for Wireshark")
+    if action == "off":
+        answer = ctx.daemon("span-trace-stop", span=name)
+        return f"trace of {name} stopped with {answer.get('frames', 0)} frames"
+    answer = ctx.daemon("span-trace", span=name, since=0)
+    lines: list[str] = answer.get("lines", [])
+    state = "running" if answer.get("running") else "stopped"
+    if not lines:
+        hint = "" if answer.get("running") else f"; start it with 'trace {name} on'"
+        return f"trace of {name} {state}, no frames yet{hint}"
+    head = f"trace of {name} {state}, {len(lines)} frames"
+    if len(lines) > TRACE_SHOWN:
+        head += f"; the last {TRACE_SHOWN}:"
+    return "\n".join([head, *lines[-TRACE_SHOWN:]])
+
+
 def _reload_note(ctx: CommandContext) -> str:
     try:
         ctx.daemon("reload")
@@ -264,7 +370,59 @@ def _reload(ctx: CommandContext, args: list[str]) -> str:
     return "reloaded" + "".join(f"\nconfig: {e}" for e in errors)
 
 
+def _lines(ctx: CommandContext, args: list[str]) -> str:
+    """Line diagnostics: every analog port's live state and its last caller ID."""
+    ports = ctx.daemon("analog-ports")["ports"]
+    table = _table(
+        [(p["name"], p["state"], p.get("hook"), "yes" if p.get("ringing") else "no",
+          p.get("polarity_reversals", "–"), p["alarm"]) for p in ports],
+        ("port", "state", "hook", "ringing", "reversals", "alarm"),
+    )
+    captures = []
+    for p in ports:
+        cid = p.get("last_caller_id")
+        if cid:
+            captures.append(
+                f"{p['name']} last caller ID: {cid.get('number') or cid.get('absence_reason')} "
+                f"{cid.get('name') or ''} ({cid.get('position', '')})".rstrip()
+            )
+    return "\n".join([table, *captures])
+
+
+def _ring(ctx: CommandContext, args: list[str]) -> str:
+    if len(args) not in (1, 2):
+        raise CommandFailed("usage: ring PORT [SECONDS]")
+    seconds = _seconds(args[1]) if len(args) == 2 else 10.0
+    ctx.daemon("ring-phone", port=args[0], seconds=seconds)
+    return f"{args[0]} is ringing for {seconds:g} s"
+
+
+def _testcall(ctx: CommandContext, args: list[str]) -> str:
+    if len(args) != 2 or not args[1].isdigit():
+        raise CommandFailed("usage: testcall LINE NUMBER (digits only)")
+    ctx.daemon("test-call", port=args[0], number=args[1], hold=10.0)
+    return f"test call from {args[0]} to {args[1]} started; 'lines' shows how far it got"
+
+
+def _learn(ctx: CommandContext, args: list[str]) -> str:
+    if len(args) != 1:
+        raise CommandFailed("usage: learn LINE (while the line plays its disconnect tone)")
+    ctx.daemon("learn-tone", port=args[0], seconds=10.0)
+    return f"listening to {args[0]} for 10 s; the tone is stored for that line when measured"
+
+
+def _seconds(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise CommandFailed(f"{raw!r} is not a number of seconds") from None
+
+
 _COMMANDS: dict[str, Callable[[CommandContext, list[str]], str]] = {
+    "lines": _lines,
+    "ring": _ring,
+    "testcall": _testcall,
+    "learn": _learn,
     "help": lambda ctx, args: HELP,
     "version": lambda ctx, args: f"Centrala {ctx.version}",
     "status": _status,
@@ -276,6 +434,9 @@ _COMMANDS: dict[str, Callable[[CommandContext, list[str]], str]] = {
     "queue": _queue,
     "routes": _routes,
     "route": _route,
+    "spans": _spans,
+    "span": _span,
+    "trace": _trace,
     "reload": _reload,
     "ip": lambda ctx, args: ctx.addresses(),
 }

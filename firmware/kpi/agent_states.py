@@ -9,8 +9,9 @@ in it. The last state lasts until the window closes.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from firmware.kpi.queues import KpiError
@@ -43,6 +44,33 @@ def pause_durations(
         if paused:
             result[agent] = _sum_by(paused, lambda entry: entry.reason or "")
     return result
+
+
+def state_seconds_between(
+    log: Iterable[AgentStateEntry], boundaries: Sequence[float]
+) -> list[dict[AgentState, float]]:
+    """Agent-seconds in each state, all agents summed, between each pair of ``boundaries``.
+
+    ``boundaries`` are increasing times; the result has one entry fewer. One
+    pass over the log, so an hour-by-hour month costs little more than a day.
+    """
+    if len(boundaries) < 2:
+        return []
+    if any(b >= a for a, b in zip(boundaries[1:], boundaries, strict=False)):
+        raise KpiError("the boundaries of the periods must increase")
+    parts: list[dict[AgentState, list[float]]] = [{} for _ in boundaries[1:]]
+    start, end = boundaries[0], boundaries[-1]
+    for spans in _spans(log, start, end).values():
+        for entry, seconds in spans:
+            span_start = max(entry.time, start)
+            span_end = span_start + seconds
+            index = max(0, bisect.bisect_right(boundaries, span_start) - 1)
+            while index < len(parts) and boundaries[index] < span_end:
+                inside = min(span_end, boundaries[index + 1]) - max(span_start, boundaries[index])
+                if inside > 0:
+                    parts[index].setdefault(entry.state, []).append(inside)
+                index += 1
+    return [{state: math.fsum(v) for state, v in part.items()} for part in parts]
 
 
 def _spans(

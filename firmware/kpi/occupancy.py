@@ -13,6 +13,12 @@ window [start, end], where
 
 It is the fraction of the time agents could take calls that calls took, so
 it reaches 1 only when callers wait for every free moment.
+
+The reports measure it from the agent state log instead
+(:func:`occupancy_from_states`), where the box knows each agent's logins and
+pauses: busy is time on a call or in wrap-up, staffed is that plus time
+available or ringing. Paused time is not staffed: an agent at lunch cannot
+take calls, and counting it would make a well-run lunch look like idleness.
 """
 
 from __future__ import annotations
@@ -22,7 +28,25 @@ from collections.abc import Iterable, Mapping
 
 from firmware.kpi.queues import KpiError, QueueTargets
 from firmware.kpi.visits import Outcome, queue_visits
-from firmware.store.models import QueueLogEntry
+from firmware.store.models import AgentState, QueueLogEntry
+
+BUSY_STATES = frozenset({AgentState.ON_CALL, AgentState.WRAPUP})
+STAFFED_STATES = frozenset(
+    {AgentState.AVAILABLE, AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAPUP}
+)
+
+
+def busy_and_staffed(seconds: Mapping[AgentState, float]) -> tuple[float, float]:
+    """Busy and staffed seconds out of the seconds spent in each state."""
+    busy = math.fsum(v for state, v in seconds.items() if state in BUSY_STATES)
+    staffed = math.fsum(v for state, v in seconds.items() if state in STAFFED_STATES)
+    return busy, staffed
+
+
+def occupancy_from_states(seconds: Mapping[AgentState, float]) -> float | None:
+    """(on call + wrap-up) / (available + ringing + on call + wrap-up); None if never staffed."""
+    busy, staffed = busy_and_staffed(seconds)
+    return busy / staffed if staffed > 0 else None
 
 
 def occupancy(

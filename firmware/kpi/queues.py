@@ -16,7 +16,8 @@ the queue to leaving it by answer, abandon or exit-timeout:
   divided by offered. Abandons, time-outs and exits count against it.
 - ASA (average speed of answer): the mean wait of answered passes.
 - AHT (average handle time): the mean, over answered passes whose
-  conversation has ended, of talk time (answer to complete) plus the agent's
+  conversation has ended, of talk time (answer to complete, hold included:
+  the caller is on hold inside the conversation) plus the agent's
   wrap-up after it: as the ``wrapup`` event measured it, or the queue's
   ``wrapup_seconds`` when the log has none (the wrap-up has not ended yet,
   or the log comes from before wrap-up events).
@@ -29,7 +30,7 @@ service level.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from firmware.kpi.visits import Outcome, QueueVisit, queue_visits
@@ -97,26 +98,29 @@ def queue_kpis(
     by_queue: dict[str, list[QueueVisit]] = {name: [] for name in targets}
     for visit in queue_visits(log):
         by_queue.setdefault(visit.queue, []).append(visit)
-    return {
-        name: _one_queue(name, visits, targets.get(name, QueueTargets()))
-        for name, visits in by_queue.items()
-    }
+    return {name: measure(name, visits, targets) for name, visits in by_queue.items()}
 
 
-def _one_queue(name: str, visits: list[QueueVisit], target: QueueTargets) -> QueueKpis:
+def measure(
+    name: str, visits: Sequence[QueueVisit], targets: Mapping[str, QueueTargets]
+) -> QueueKpis:
+    """The figures of any set of passes, each measured against its own queue's targets.
+
+    A report per client, hour or day mixes queues with different answer-time
+    targets and short-abandon thresholds; each pass is judged by its queue's.
+    ``name`` labels the result.
+    """
+    default = QueueTargets()
     waiting = sum(v.outcome is None for v in visits)
     left = [v for v in visits if v.outcome is not None]
-    is_short = [
-        v.outcome is Outcome.ABANDONED and _wait(v) < target.short_abandon_seconds for v in left
-    ]
+    is_short = [is_short_abandon(v, targets.get(v.queue, default)) for v in left]
     offered = [v for v, short in zip(left, is_short, strict=True) if not short]
     answered = [v for v in offered if v.outcome is Outcome.ANSWERED]
-    within = sum(_wait(v) <= target.service_level_seconds for v in answered)
-    handles = [
-        v.talk + (target.wrapup_seconds if v.wrapup is None else v.wrapup)
-        for v in answered
-        if v.talk is not None
-    ]
+    within = sum(
+        _wait(v) <= targets.get(v.queue, default).service_level_seconds for v in answered
+    )
+    handles = [handle_time(v, targets.get(v.queue, default)) for v in answered]
+    measured = [h for h in handles if h is not None]
     return QueueKpis(
         queue=name,
         offered=len(offered),
@@ -128,9 +132,26 @@ def _one_queue(name: str, visits: list[QueueVisit], target: QueueTargets) -> Que
         waiting=waiting,
         service_level=within / len(offered) if offered else None,
         asa=_mean([_wait(v) for v in answered]),
-        aht=_mean(handles),
+        aht=_mean(measured),
         max_wait=max((_wait(v) for v in offered), default=None),
     )
+
+
+def is_short_abandon(visit: QueueVisit, target: QueueTargets) -> bool:
+    """Whether a pass is a short abandon: left out of every figure but its own count."""
+    return visit.outcome is Outcome.ABANDONED and _wait(visit) < target.short_abandon_seconds
+
+
+def handle_time(visit: QueueVisit, target: QueueTargets) -> float | None:
+    """Talk plus wrap-up of an answered pass whose conversation has ended; None otherwise.
+
+    Hold is inside talk: the log measures from the answer to the end of the
+    conversation, whatever happened between.
+    """
+    talk = visit.talk
+    if talk is None:
+        return None
+    return talk + (target.wrapup_seconds if visit.wrapup is None else visit.wrapup)
 
 
 def _wait(visit: QueueVisit) -> float:

@@ -33,6 +33,8 @@ class QueueVisit:
     caller is still waiting); ``ended`` is the time of the ``complete`` event
     of an answered call (None while it is still connected); ``wrapup`` is the
     measured wrap-up after it (None when the log has no ``wrapup`` event).
+    ``caller`` is the caller's number, which the ``enter`` event carries
+    (None when the caller withheld it or the log has none).
     """
 
     call_id: str
@@ -43,6 +45,7 @@ class QueueVisit:
     agent: str | None = None
     ended: float | None = None
     wrapup: float | None = None
+    caller: str | None = None
 
     @property
     def wait(self) -> float | None:
@@ -82,7 +85,9 @@ def queue_visits(log: Iterable[QueueLogEntry]) -> list[QueueVisit]:
         key = (entry.call_id, entry.queue)
         if entry.event is QueueEvent.ENTER:
             open_visit[key] = len(visits)
-            visits.append(QueueVisit(entry.call_id, entry.queue, entry.time))
+            visits.append(
+                QueueVisit(entry.call_id, entry.queue, entry.time, caller=entry.data or None)
+            )
             continue
         index = open_visit.get(key)
         if index is None:
@@ -90,9 +95,9 @@ def queue_visits(log: Iterable[QueueLogEntry]) -> list[QueueVisit]:
         visit = visits[index]
         outcome = _LEAVING.get(entry.event)
         if outcome is not None and visit.outcome is None:
-            visits[index] = QueueVisit(
-                visit.call_id, visit.queue, visit.entered, outcome, entry.time,
-                entry.agent if outcome is Outcome.ANSWERED else None,
+            visits[index] = replace(
+                visit, outcome=outcome, left=entry.time,
+                agent=entry.agent if outcome is Outcome.ANSWERED else None,
             )
             if outcome is not Outcome.ANSWERED:
                 del open_visit[key]

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 import aiosqlite
 
-from firmware.store import rows, sync
+from firmware.store import recordings, rows, sync
 from firmware.store.models import (
     AgentStateEntry,
     BoxConfig,
@@ -25,13 +25,18 @@ from firmware.store.models import (
     QueueLogEntry,
     VoicemailMessage,
 )
+from firmware.store.recordings import CallRecording, SupervisionEntry
 
-Record = Cdr | QueueLogEntry | AgentStateEntry | VoicemailMessage
+Record = (
+    Cdr | QueueLogEntry | AgentStateEntry | VoicemailMessage | CallRecording | SupervisionEntry
+)
 _INSERTS = {
     Cdr: (rows.CDR_INSERT, rows.cdr_params),
     QueueLogEntry: (rows.QUEUE_LOG_INSERT, rows.queue_log_params),
     AgentStateEntry: (rows.AGENT_STATE_INSERT, rows.agent_state_params),
     VoicemailMessage: (rows.VOICEMAIL_INSERT, rows.voicemail_params),
+    CallRecording: (recordings.RECORDING_INSERT, recordings.recording_params),
+    SupervisionEntry: (recordings.SUPERVISION_INSERT, recordings.supervision_params),
 }
 
 

@@ -203,6 +203,79 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX voicemail_created ON voicemail(created);
     """,
+    # What a waiting caller hears, in-queue callback and call recording per queue;
+    # recordings listed with their call; every use of listen/whisper/barge.
+    """
+    ALTER TABLE queues ADD COLUMN hold_music TEXT NOT NULL DEFAULT '';
+    ALTER TABLE queues ADD COLUMN announce_every REAL NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN announce_position INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE queues ADD COLUMN announce_wait INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE queues ADD COLUMN language TEXT NOT NULL DEFAULT '';
+    ALTER TABLE queues ADD COLUMN callback_digit TEXT NOT NULL DEFAULT '';
+    ALTER TABLE queues ADD COLUMN record_percent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queues ADD COLUMN record_notice TEXT NOT NULL DEFAULT '';
+    CREATE TABLE recordings (
+        id            INTEGER PRIMARY KEY,
+        call_id       TEXT NOT NULL,
+        queue         TEXT,
+        agent         TEXT,
+        caller_number TEXT,
+        started       REAL NOT NULL,
+        seconds       REAL NOT NULL,
+        bytes         INTEGER NOT NULL,
+        path          TEXT NOT NULL
+    );
+    CREATE INDEX recordings_started ON recordings(started);
+    CREATE INDEX recordings_call ON recordings(call_id);
+    CREATE TABLE supervision_log (
+        id         INTEGER PRIMARY KEY,
+        time       REAL NOT NULL,
+        supervisor TEXT NOT NULL,
+        call_id    TEXT NOT NULL,
+        agent      TEXT,
+        mode       TEXT NOT NULL,
+        event      TEXT NOT NULL
+    );
+    CREATE INDEX supervision_log_time ON supervision_log(time);
+    """,
+    # Clients of a center serving several companies: each owns routes (lines
+    # and DIDs), flows and queues through a nullable client_id; agents' PINs
+    # for their own page; disposition codes set on finished calls.
+    """
+    CREATE TABLE clients (
+        id                INTEGER PRIMARY KEY,
+        name              TEXT NOT NULL UNIQUE,
+        script            TEXT NOT NULL DEFAULT '',
+        pricing           TEXT NOT NULL DEFAULT 'per-minute',
+        price             TEXT NOT NULL DEFAULT '0',
+        currency          TEXT NOT NULL DEFAULT 'PLN',
+        increment         INTEGER NOT NULL DEFAULT 60,
+        disposition_codes TEXT NOT NULL DEFAULT ''
+    );
+    ALTER TABLE inbound_routes ADD COLUMN client_id INTEGER
+        REFERENCES clients(id) ON DELETE SET NULL;
+    ALTER TABLE did_routes ADD COLUMN client_id INTEGER
+        REFERENCES clients(id) ON DELETE SET NULL;
+    ALTER TABLE ivr_flows ADD COLUMN client_id INTEGER
+        REFERENCES clients(id) ON DELETE SET NULL;
+    ALTER TABLE queues ADD COLUMN client_id INTEGER
+        REFERENCES clients(id) ON DELETE SET NULL;
+    ALTER TABLE agents ADD COLUMN pin_hash TEXT;
+    CREATE TABLE call_dispositions (
+        cdr_id  INTEGER PRIMARY KEY REFERENCES cdr(id) ON DELETE CASCADE,
+        call_id TEXT NOT NULL,
+        agent   TEXT NOT NULL,
+        client  TEXT,
+        code    TEXT NOT NULL,
+        time    REAL NOT NULL
+    );
+    """,
+    # Remote agents: reached on their own phone number over a trunk instead of
+    # an FXS port (port is then ''), per call or on a nailed-up line.
+    """
+    ALTER TABLE agents ADD COLUMN remote_number TEXT NOT NULL DEFAULT '';
+    ALTER TABLE agents ADD COLUMN remote_mode TEXT NOT NULL DEFAULT 'per-call';
+    """,
 )
 
 

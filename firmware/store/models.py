@@ -89,6 +89,8 @@ class Disposition(enum.StrEnum):
     NO_ANSWER = "no-answer"
     BUSY = "busy"
     FAILED = "failed"
+    # The caller asked to be called back and hung up; the call back has its own CDR.
+    CALLBACK = "callback"
 
 
 class QueueEvent(enum.StrEnum):
@@ -111,6 +113,10 @@ class QueueEvent(enum.StrEnum):
     OVERFLOW = "overflow"
     # The agent's wrap-up after a call ended; data is its length in seconds.
     WRAPUP = "wrapup"
+    # In-queue callback, a marker the figures skip: the caller keeps the place of
+    # their "enter" (their wait counts from it). data: "requested|<number>",
+    # "dialled|<attempt>", "reached", "failed|<why>".
+    CALLBACK = "callback"
 
 
 class AgentState(enum.StrEnum):
@@ -147,6 +153,23 @@ class NodeType(enum.StrEnum):
     HANGUP = "hangup"
 
 
+# The built-in flow remote agents call in on to open a nailed-up line with their PIN
+# (firmware.calls.remote_agents); a route may name it as "ivr:agent-login".
+AGENT_LOGIN_FLOW = "agent-login"
+
+
+class RemoteMode(enum.StrEnum):
+    """How a remote agent's own phone is reached (issue 6, remote agents).
+
+    Per call: the box calls the agent's number for each queue call, and the
+    agent presses 1 to take it. Nailed-up: the agent's line is opened once at
+    login (with their PIN) and stays up between calls, each call bridged onto it.
+    """
+
+    PER_CALL = "per-call"
+    NAILED_UP = "nailed-up"
+
+
 class DestinationKind(enum.StrEnum):
     """Where an inbound route sends a call."""
 
@@ -163,6 +186,10 @@ class Agent:
 
     ``skills`` are (skill, proficiency 1-10) pairs, sorted by skill, which
     skills-based queues match against what they require.
+
+    A remote agent has no port (``port`` is "") but a ``remote_number``: their
+    own phone, reached by an outbound call over a trunk, per call or nailed-up
+    as ``remote_mode`` says.
     """
 
     id: int | None
@@ -171,6 +198,13 @@ class Agent:
     port: str
     logged_in: bool
     skills: Skills = ()
+    remote_number: str = ""
+    remote_mode: RemoteMode = RemoteMode.PER_CALL
+
+    @property
+    def remote(self) -> bool:
+        """Whether queue calls reach this agent over a trunk rather than on an FXS port."""
+        return bool(self.remote_number)
 
 
 @dataclass(frozen=True)
@@ -198,6 +232,14 @@ class Queue:
       ``overflow_predicted``, once the predicted wait exceeds ``service_level``.
     - ``priority_callers``: (caller number, priority 1-9) pairs; a higher
       priority is served first.
+    - ``hold_music``: a prompt looped while the caller waits ("": ringback tone).
+    - ``announce_every``: seconds between announcements of the caller's position
+      (``announce_position``) and estimated wait (``announce_wait``); 0: none.
+    - ``language``: "pl", "en" or "fr" for announcements ("": from the country).
+    - ``callback_digit``: the key a waiting caller presses to hang up and be
+      called back in their turn ("": no callback).
+    - ``record_percent``: share of answered calls recorded (0 none, 100 all);
+      ``record_notice`` is the prompt the caller hears first ("": the shipped one).
     """
 
     id: int | None
@@ -221,6 +263,14 @@ class Queue:
     overflow_after: float = 0.0
     overflow_predicted: bool = False
     priority_callers: tuple[tuple[str, int], ...] = ()
+    hold_music: str = ""
+    announce_every: float = 0.0
+    announce_position: bool = True
+    announce_wait: bool = True
+    language: str = ""
+    callback_digit: str = ""
+    record_percent: int = 0
+    record_notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,6 +310,9 @@ class BoxConfig:
     country: str
     pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS
     schedules: tuple[Schedule, ...] = ()
+    # (agent name, PIN hash) of remote agents with a PIN: they log in to their
+    # line from a phone. Kept out of Agent so no view of an agent carries a hash.
+    remote_pins: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -489,10 +542,48 @@ def validate_agent(data: Mapping[str, Any], ports: Sequence[str] | None) -> Agen
         raise ConfigError("extension", "is required")
     if not isinstance(raw_ext, str) or not _EXTENSION.fullmatch(raw_ext.strip()):
         raise ConfigError("extension", "must be 2 to 6 digits")
-    port = _port(data.get("port"), "port", _FXS_PORT, "fxs", ports)
+    remote_number = _remote_number(data.get("remote_number"))
+    raw_port = data.get("port")
+    if remote_number and raw_port is not None and str(raw_port).strip():
+        raise ConfigError(
+            "port", "an agent has either a phone port or a remote number, not both"
+        )
+    if remote_number:
+        port = ""
+    else:
+        if raw_port is None or (isinstance(raw_port, str) and not raw_port.strip()):
+            raise ConfigError("port", "is required (or give a remote number instead)")
+        port = _port(raw_port, "port", _FXS_PORT, "fxs", ports)
+    remote_mode = _choice(data.get("remote_mode"), "remote_mode", RemoteMode, RemoteMode.PER_CALL)
     logged_in = _flag(data.get("logged_in"), "logged_in", True)
     skills = _skills(data.get("skills"), "skills", "proficiency")
-    return Agent(None, name, raw_ext.strip(), port, logged_in, skills)
+    return Agent(
+        None, name, raw_ext.strip(), port, logged_in, skills, remote_number, remote_mode
+    )
+
+
+# A remote agent's number as the outbound routes take it: digits only; spaces,
+# dashes, dots and brackets people write numbers with are dropped.
+_REMOTE_NUMBER = re.compile(r"[0-9]{3,20}")
+_NUMBER_PUNCTUATION = re.compile(r"[\s().-]")
+
+
+def _remote_number(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise ConfigError("remote_number", "must be a phone number of 3 to 20 digits")
+    number = _NUMBER_PUNCTUATION.sub("", raw)
+    if not number:
+        return ""
+    if not _REMOTE_NUMBER.fullmatch(number):
+        raise ConfigError(
+            "remote_number",
+            "must be a phone number of 3 to 20 digits, as dialled through the outbound routes",
+        )
+    return number
 
 
 _SKILL_SEPARATORS = re.compile(r"[,\n;]")
@@ -689,7 +780,50 @@ def validate_queue(
         overflow_after=overflow_after,
         overflow_predicted=overflow_predicted,
         priority_callers=_priority_callers(data.get("priority_callers"), "priority_callers"),
+        **_queue_call_settings(data),
     )
+
+
+QUEUE_LANGUAGES = ("pl", "en", "fr")
+CALLBACK_DIGITS = "0123456789*#"
+ANNOUNCE_EVERY_MIN = 10.0
+
+
+def _optional_prompt(raw: object, field: str) -> str:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return ""
+    if not isinstance(raw, str) or not _PROMPT_NAME.fullmatch(raw.strip()):
+        raise ConfigError(field, "must be a prompt name (letters, digits, '-' and '_')")
+    return raw.strip()
+
+
+def _queue_call_settings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a waiting caller hears, callback and recording: the queue fields of issue 6."""
+    every = _number(data.get("announce_every"), "announce_every", 0, 3600, 0.0)
+    if 0 < every < ANNOUNCE_EVERY_MIN:
+        raise ConfigError(
+            "announce_every", f"must be 0 (no announcements) or at least {ANNOUNCE_EVERY_MIN:g}"
+        )
+    language = data.get("language")
+    language = language.strip().lower() if isinstance(language, str) else language
+    if language not in (None, "", *QUEUE_LANGUAGES):
+        raise ConfigError("language", "must be pl, en, fr, or empty for the box's country")
+    digit = data.get("callback_digit")
+    digit = digit.strip() if isinstance(digit, str) else digit
+    if digit not in (None, "") and (
+        not isinstance(digit, str) or len(digit) != 1 or digit not in CALLBACK_DIGITS
+    ):
+        raise ConfigError("callback_digit", "must be one key: 0-9, * or #, or empty for none")
+    return {
+        "hold_music": _optional_prompt(data.get("hold_music"), "hold_music"),
+        "announce_every": every,
+        "announce_position": _flag(data.get("announce_position"), "announce_position", True),
+        "announce_wait": _flag(data.get("announce_wait"), "announce_wait", True),
+        "language": language or "",
+        "callback_digit": digit or "",
+        "record_percent": _whole(data.get("record_percent"), "record_percent", 0, 100, 0),
+        "record_notice": _optional_prompt(data.get("record_notice"), "record_notice"),
+    }
 
 
 def validate_route(
@@ -711,7 +845,7 @@ def validate_route(
     if not colon or not target or kind_text not in {k.value for k in DestinationKind}:
         raise ConfigError("destination", shape)
     kind = DestinationKind(kind_text)
-    if kind is DestinationKind.IVR and target not in flow_names:
+    if kind is DestinationKind.IVR and target not in flow_names and target != AGENT_LOGIN_FLOW:
         raise ConfigError("destination", f"no IVR flow named {target!r}")
     if kind is DestinationKind.QUEUE and target not in queue_names:
         raise ConfigError("destination", f"no queue named {target!r}")

@@ -24,6 +24,7 @@ from firmware.store.models import (
     IvrFlow,
     Queue,
     QueueLogEntry,
+    RemoteMode,
     Schedule,
     Strategy,
     VoicemailMessage,
@@ -44,8 +45,12 @@ SETTING_UPSERT = (
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
 
-_AGENT_COLUMNS = ("name", "extension", "port", "logged_in", "skills")
-AGENTS_SELECT = f"SELECT id, {', '.join(_AGENT_COLUMNS)} FROM agents ORDER BY id"
+_AGENT_COLUMNS = (
+    "name", "extension", "port", "logged_in", "skills", "remote_number", "remote_mode",
+)
+# The PIN hash is read with the agents (remote agents log in with it from a
+# phone) but never written through the agent statements: agent_pins owns it.
+AGENTS_SELECT = f"SELECT id, {', '.join(_AGENT_COLUMNS)}, pin_hash FROM agents ORDER BY id"
 AGENT_SELECT = f"SELECT id, {', '.join(_AGENT_COLUMNS)} FROM agents WHERE id = ?"
 AGENT_INSERT = (
     f"INSERT INTO agents ({', '.join(_AGENT_COLUMNS)}) "
@@ -58,7 +63,9 @@ _QUEUE_COLUMNS = (
     "name", "strategy", "ring_timeout", "retry_delay", "max_wait", "service_level", "wrapup",
     "autopause_rings", "skills", "skill_widen_after", "skill_widen_step", "max_length",
     "exit_destination", "join_empty", "leave_empty", "overflow_queue", "overflow_after",
-    "overflow_predicted", "priority_callers",
+    "overflow_predicted", "priority_callers", "hold_music", "announce_every",
+    "announce_position", "announce_wait", "language", "callback_digit", "record_percent",
+    "record_notice",
 )
 QUEUES_SELECT = f"SELECT id, {', '.join(_QUEUE_COLUMNS)} FROM queues ORDER BY id"
 QUEUE_SELECT = f"SELECT id, {', '.join(_QUEUE_COLUMNS)} FROM queues WHERE id = ?"
@@ -143,9 +150,16 @@ def _pairs_to_json(pairs: Iterable[tuple[str, int]]) -> str:
 
 
 def agent_from_row(row: Row) -> Agent:
+    try:
+        mode = RemoteMode(row["remote_mode"])
+    except ValueError:
+        raise ConfigError(
+            f"agents[{row['name']}].remote_mode", f"unknown mode {row['remote_mode']!r}"
+        ) from None
     return Agent(
         row["id"], row["name"], row["extension"], row["port"], bool(row["logged_in"]),
         _pairs_from_json(row["skills"], f"agents[{row['name']}].skills"),
+        row["remote_number"], mode,
     )
 
 
@@ -153,7 +167,14 @@ def agent_params(agent: Agent) -> tuple[Any, ...]:
     """Parameters of AGENT_INSERT; AGENT_UPDATE takes these plus the id."""
     return (
         agent.name, agent.extension, agent.port, int(agent.logged_in),
-        _pairs_to_json(agent.skills),
+        _pairs_to_json(agent.skills), agent.remote_number, agent.remote_mode.value,
+    )
+
+
+def remote_pins_from_rows(agent_rows: Iterable[Row]) -> tuple[tuple[str, str], ...]:
+    """(name, PIN hash) of the remote agents who have a PIN (rows of AGENTS_SELECT)."""
+    return tuple(
+        (r["name"], r["pin_hash"]) for r in agent_rows if r["remote_number"] and r["pin_hash"]
     )
 
 
@@ -187,6 +208,14 @@ def queue_from_row(row: Row, members: Sequence[str]) -> Queue:
         overflow_after=float(row["overflow_after"]),
         overflow_predicted=bool(row["overflow_predicted"]),
         priority_callers=_pairs_from_json(row["priority_callers"], f"{where}.priority_callers"),
+        hold_music=row["hold_music"],
+        announce_every=float(row["announce_every"]),
+        announce_position=bool(row["announce_position"]),
+        announce_wait=bool(row["announce_wait"]),
+        language=row["language"],
+        callback_digit=row["callback_digit"],
+        record_percent=int(row["record_percent"]),
+        record_notice=row["record_notice"],
     )
 
 
@@ -220,6 +249,14 @@ def queue_params(queue: Queue) -> tuple[Any, ...]:
         queue.overflow_after,
         int(queue.overflow_predicted),
         _pairs_to_json(queue.priority_callers),
+        queue.hold_music,
+        queue.announce_every,
+        int(queue.announce_position),
+        int(queue.announce_wait),
+        queue.language,
+        queue.callback_digit,
+        queue.record_percent,
+        queue.record_notice,
     )
 
 
@@ -258,8 +295,10 @@ def config_from_rows(
     schedule_rows: Iterable[Row] = (),
 ) -> BoxConfig:
     """The whole box configuration from the rows of the *_SELECT statements."""
+    agent_rows = list(agent_rows)
     return BoxConfig(
         agents=tuple(agent_from_row(r) for r in agent_rows),
+        remote_pins=remote_pins_from_rows(agent_rows),
         queues=tuple(queues_from_rows(queue_rows, member_rows)),
         flows=tuple(flow_from_row(r) for r in flow_rows),
         routes=tuple(route_from_row(r) for r in route_rows),

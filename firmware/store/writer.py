@@ -21,10 +21,14 @@ from collections import deque
 
 from firmware.store.db import Record, Store
 from firmware.store.models import AgentStateEntry, Cdr, QueueLogEntry, VoicemailMessage
+from firmware.store.recordings import CallRecording, SupervisionEntry
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+_RECORD_TYPES = (
+    Cdr, QueueLogEntry, AgentStateEntry, VoicemailMessage, CallRecording, SupervisionEntry,
+)
 
 
 class WriterError(RuntimeError):
@@ -62,7 +66,7 @@ class RecordWriter:
         """Queue a record for writing; never blocks."""
         if self._closing:
             raise WriterError("the record writer is closed; the record was not queued")
-        if not isinstance(record, Cdr | QueueLogEntry | AgentStateEntry | VoicemailMessage):
+        if not isinstance(record, _RECORD_TYPES):
             raise WriterError(f"not a call record: {record!r}")
         self._pending.append(record)
         self._submitted += 1

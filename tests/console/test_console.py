@@ -161,3 +161,11 @@ def _readable(fd):
     import select
 
     return bool(select.select([fd], [], [], 0.1)[0])
+
+
+def test_agent_set_can_make_an_agent_remote(ctx):
+    shell = logged_in(ctx)
+    out = type_line(shell, '"agent" set "Agent 2" port= remote_number=600100200')
+    assert "changed agent Agent 2" in out, out
+    agent = next(a for a in sync.list_agents(ctx.db()) if a.name == "Agent 2")
+    assert agent.remote and agent.remote_number == "600100200"

@@ -38,7 +38,10 @@ def test_agents_crud_with_a_bearer_token(
     created = api.post("/api/v1/agents", json=ANNA, headers=headers)
     assert created.status_code == 201
     agent = created.json
-    assert agent == {**ANNA, "id": agent["id"], "logged_in": True}
+    assert agent == {
+        **ANNA, "id": agent["id"], "logged_in": True, "remote_number": "",
+        "remote_mode": "per-call",
+    }
     assert created.headers["Location"] == f"/api/v1/agents/{agent['id']}"
 
     assert api.get("/api/v1/agents", headers=headers).json == [agent]
@@ -47,7 +50,9 @@ def test_agents_crud_with_a_bearer_token(
     changed = {**ANNA, "extension": "111", "logged_in": False}
     updated = api.put(f"/api/v1/agents/{agent['id']}", json=changed, headers=headers)
     assert updated.status_code == 200
-    assert updated.json == {**changed, "id": agent["id"]}
+    assert updated.json == {
+        **changed, "id": agent["id"], "remote_number": "", "remote_mode": "per-call"
+    }
 
     assert api.delete(f"/api/v1/agents/{agent['id']}", headers=headers).status_code == 204
     assert sync.list_agents(db) == []

@@ -52,12 +52,17 @@ def test_every_route_refuses_after_logout(app: Flask, client: FlaskClient, logge
     logged_in.logout()
     for method, url in _requests(app):
         response = client.open(url, method=method)
-        if url == "/login":
-            # The one open page: the form, or its refusal of an empty password.
-            assert response.status_code == (200 if method == "GET" else 401)
-        elif url.startswith("/api/"):
+        if url in ("/login", "/agent/login"):
+            # The open pages (admin and agent logins): the form, or the refusal of an
+            # empty password or PIN.
+            assert response.status_code == (200 if method == "GET" else 401), (method, url)
+        elif url.startswith("/api/") or url == "/agent/live.json":
             assert response.status_code == 401, (method, url)
             assert "error" in response.json
+        elif (url == "/agent" or url.startswith("/agent/")) and not url.startswith("/agent/pins"):
+            # An agent's pages send to the agent login; the PIN admin pages are the admin's.
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/agent/login"), (method, url)
         else:
             assert response.status_code == 302, (method, url)
             assert response.headers["Location"].startswith("/login"), (method, url)
