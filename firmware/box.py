@@ -182,6 +182,7 @@ class Box:
         await self._configure_analog(config.country)
         await self._configure_audio()
         self.tick_hooks.append(self.audio.tick)
+        self.manager.experience.music_on_hold = self.audio.moh
         self.manager.configure(config)
         self.tick_hooks.append(self.manager.pri.pump)
         await self._configure_trunks()

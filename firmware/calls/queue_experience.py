@@ -26,6 +26,9 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from firmware.acd.service import Acd, WaitEstimate
 from firmware.calls.timers import TimerHandle, Timers
@@ -165,6 +168,16 @@ class _Waiting:
     timer: TimerHandle | None = None
 
 
+
+class MusicSource(Protocol):
+    """The box's music on hold, as the queue plays it (see firmware.media.moh)."""
+
+    @property
+    def available(self) -> bool: ...
+
+    def frame(self, now: float) -> np.ndarray: ...
+
+
 class QueueExperience:
     """Hold music and announcements for every waiting caller.
 
@@ -192,6 +205,9 @@ class QueueExperience:
         self._queues: dict[str, Queue] = {}
         self._country = "PL"
         self._waiting: dict[str, _Waiting] = {}
+        # The box's own music on hold (sound device line-in or playlist), shared by
+        # every waiting caller of a queue without a hold-music prompt of its own.
+        self.music_on_hold: MusicSource | None = None
 
     def configure(self, queues: Sequence[Queue], country: str) -> None:
         """Use these queues' settings from now on (callers already waiting included)."""
@@ -330,6 +346,10 @@ class QueueExperience:
                 return
             except PromptError as exc:
                 log.error("queue %s: hold music %s", waiting.queue, exc)
+        moh = self.music_on_hold
+        if moh is not None and moh.available:
+            self._engine.play_stream(waiting.channel, moh)
+            return
         self._engine.play_tone(waiting.channel, HOLD_TONE)
 
 
