@@ -353,26 +353,11 @@ class QueueExperience:
         self._engine.play_tone(waiting.channel, HOLD_TONE)
 
 
-def make_phrases(dest: Path, only_missing: bool = True) -> int:
-    """Record every phrase into ``dest/<lang>/<name>.wav`` with espeak-ng; returns how many."""
-    from firmware.ivr.speech import synthesize
-
-    made = 0
-    for lang, phrases in PHRASES.items():
-        for name, text in sorted(phrases.items()):
-            path = dest / lang.value / f"{name}.wav"
-            if only_missing and path.is_file():
-                continue
-            synthesize(text, lang, path)
-            made += 1
-    return made
-
-
 if __name__ == "__main__":
-    from firmware.ivr.speech import SpeechError
+    from firmware.ivr.speech import SpeechError, record_phrases
 
     try:
-        count = make_phrases(Path(__file__).parents[1] / "ivr" / "prompts")
+        count = record_phrases(PHRASES, Path(__file__).parents[1] / "ivr" / "prompts")
     except SpeechError as exc:
         sys.exit(f"queue phrases: {exc}")
     print(f"{count} queue phrases recorded")

@@ -39,6 +39,24 @@ def available() -> bool:
     return shutil.which(ESPEAK) is not None
 
 
+def record_phrases(
+    phrases: Mapping[Language, Mapping[str, str]], dest: Path, only_missing: bool = True
+) -> int:
+    """Record a table of phrases into ``dest/<lang>/<name>.wav``; returns how many were made.
+
+    The shipped prompts are made this way once, at development time, and committed.
+    """
+    made = 0
+    for lang, table in phrases.items():
+        for name, text in sorted(table.items()):
+            path = dest / lang.value / f"{name}.wav"
+            if only_missing and path.is_file():
+                continue
+            synthesize(text, lang, path)
+            made += 1
+    return made
+
+
 def synthesize(text: str, lang: Language, dest: Path) -> None:
     """Speak ``text`` in ``lang`` into ``dest`` (8 kHz 16-bit WAV, silence trimmed)."""
     program = shutil.which(ESPEAK)
