@@ -53,7 +53,13 @@ async def _recorded_call(tmp_path: Path) -> dict:
         await run_until(box, lambda: any(e["type"] == "recording" for e in events), limit=5)
         agent.on_hook()
         await box.run_for(0.5)
-        await box.writer.drain()  # the row is written off the call path
+        # The row is written off the call path, once the file is complete: wait for it
+        # (bounded) before the sweep looks, so the sweep sees what a later one would.
+        for _ in range(30):
+            await box.writer.drain()
+            if await asyncio.to_thread(_recording_rows, tmp_path):
+                break
+            await box.run_for(0.1)
         swept = await box.commands_table("recordings-sweep", {})
     finally:
         await box.stop()
@@ -63,6 +69,14 @@ async def _recorded_call(tmp_path: Path) -> dict:
     finally:
         conn.close()
     return {"greeting": greeting, "rows": rows, "swept": swept, "events": events}
+
+
+def _recording_rows(tmp_path: Path) -> list:
+    conn = sync.connect(str(tmp_path / "centrala.db"))
+    try:
+        return store.list_recordings(conn)
+    finally:
+        conn.close()
 
 
 def _channels(path: str) -> tuple[np.ndarray, np.ndarray]:
