@@ -70,9 +70,17 @@ def open_card(settings: DaemonSettings, clock: Clock) -> hal.Card:
 
 
 def open_dahdi_card(settings: DaemonSettings, clock: Clock) -> hal.Card:
-    """Configure DAHDI for the box's analog lines (system.conf, dahdi_cfg), then open them."""
+    """Configure DAHDI for the box's lines (system.conf, dahdi_cfg), then open them.
+
+    This runs before the media thread starts, so dahdi_cfg never holds up a tick.
+    With E1 spans the card also carries each span's 30 B-channels as audio rows and
+    its D-channel for the PRI signalling.
+    """
+    import functools
+
     from hal.dahdi import system_conf
     from hal.dahdi.card import DahdiCard
+    from hal.dahdi.combined import DahdiE1Card, refuse_changes
 
     card = settings.card
     ports = [
@@ -82,10 +90,17 @@ def open_dahdi_card(settings: DaemonSettings, clock: Clock) -> hal.Card:
         system_conf.AnalogPort(channel, hal.PortKind.FXS, number)
         for number, channel in enumerate(card.fxs_channels, start=1)
     ]
+    lines = system_conf.BoxLines(country=card.zone, analog=tuple(ports), spans=card.spans)
     if card.system_conf:
-        lines = system_conf.BoxLines(country=card.zone, analog=tuple(ports))
         system_conf.apply(lines, Path(card.system_conf))
-    return DahdiCard(clock, [p.channel for p in ports], law=card.law)
+    if not card.spans:
+        return DahdiCard(clock, [p.channel for p in ports], law=card.law)
+    apply: Callable[[system_conf.BoxLines], object] = (
+        functools.partial(system_conf.apply, path=Path(card.system_conf))
+        if card.system_conf
+        else refuse_changes
+    )
+    return DahdiE1Card(clock, lines, law=card.law, apply=apply)
 
 
 class Box:
