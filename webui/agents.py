@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from firmware.store import sync
-from firmware.store.models import Agent, ConfigError, NotFoundError, RemoteMode
+from firmware.store.models import Agent, ConfigError, RemoteMode
 from webui.auth import login_required
+from webui.config_forms import delete_or_explain, save_or_show
 from webui.daemon_link import announce_saved
 from webui.db import get_db
 
@@ -85,12 +86,11 @@ def create() -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(None, _values(None), {})
     values = _form_data()
-    try:
-        agent = sync.save_agent(get_db(), values)
-    except ConfigError as exc:
-        return _render_form(None, values, {_field_of(exc): exc.message})
-    announce_saved(f"Agent {agent.name} added.")
-    return redirect(url_for("agents.index"))
+    return save_or_show(
+        lambda: sync.save_agent(get_db(), values),
+        lambda errors: _render_form(None, values, errors),
+        lambda agent: f"Agent {agent.name} added.", "agents.index", _field_of,
+    )
 
 
 @bp.route("/<int:agent_id>/edit", methods=["GET", "POST"])
@@ -103,14 +103,11 @@ def edit(agent_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(agent, _values(agent), {})
     values = _form_data()
-    try:
-        saved = sync.save_agent(get_db(), values, agent_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        return _render_form(agent, values, {_field_of(exc): exc.message})
-    announce_saved(f"Agent {saved.name} saved.")
-    return redirect(url_for("agents.index"))
+    return save_or_show(
+        lambda: sync.save_agent(get_db(), values, agent_id),
+        lambda errors: _render_form(agent, values, errors),
+        lambda saved: f"Agent {saved.name} saved.", "agents.index", _field_of,
+    )
 
 
 @bp.route("/pause-reasons", methods=["GET", "POST"])
@@ -140,12 +137,6 @@ def delete(agent_id: int) -> ResponseReturnValue:
     agent = sync.get_agent(get_db(), agent_id)
     if agent is None:
         abort(404)
-    try:
-        sync.delete_agent(get_db(), agent_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        flash(f"Agent {agent.name} was not deleted: {exc.message}", "error")
-        return redirect(url_for("agents.index"))
-    announce_saved(f"Agent {agent.name} deleted.")
-    return redirect(url_for("agents.index"))
+    return delete_or_explain(
+        lambda: sync.delete_agent(get_db(), agent_id), f"Agent {agent.name}", "agents.index"
+    )

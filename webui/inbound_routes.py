@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from firmware.store import sync
-from firmware.store.models import ConfigError, InboundRoute, NotFoundError
+from firmware.store.models import InboundRoute
 from webui.auth import login_required
-from webui.daemon_link import announce_saved
+from webui.config_forms import delete_or_explain, save_or_show
 from webui.db import get_db
 
 bp = Blueprint("inbound_routes", __name__, url_prefix="/routes")
@@ -72,12 +72,12 @@ def create() -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(None, _values(None), {})
     values = _form_data()
-    try:
-        route = sync.save_route(get_db(), values)
-    except ConfigError as exc:
-        return _render_form(None, values, {exc.field: exc.message})
-    announce_saved(f"Calls on {route.port} now go to {route.destination}.")
-    return redirect(url_for("inbound_routes.index"))
+    return save_or_show(
+        lambda: sync.save_route(get_db(), values),
+        lambda errors: _render_form(None, values, errors),
+        lambda route: f"Calls on {route.port} now go to {route.destination}.",
+        "inbound_routes.index",
+    )
 
 
 @bp.route("/<int:route_id>/edit", methods=["GET", "POST"])
@@ -90,14 +90,12 @@ def edit(route_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(route, _values(route), {})
     values = _form_data()
-    try:
-        saved = sync.save_route(get_db(), values, route_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        return _render_form(route, values, {exc.field: exc.message})
-    announce_saved(f"Calls on {saved.port} now go to {saved.destination}.")
-    return redirect(url_for("inbound_routes.index"))
+    return save_or_show(
+        lambda: sync.save_route(get_db(), values, route_id),
+        lambda errors: _render_form(route, values, errors),
+        lambda saved: f"Calls on {saved.port} now go to {saved.destination}.",
+        "inbound_routes.index",
+    )
 
 
 @bp.route("/<int:route_id>/delete", methods=["POST"])
@@ -107,12 +105,7 @@ def delete(route_id: int) -> ResponseReturnValue:
     route = sync.get_route(get_db(), route_id)
     if route is None:
         abort(404)
-    try:
-        sync.delete_route(get_db(), route_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        flash(f"The route of {route.port} was not deleted: {exc.message}.", "error")
-        return redirect(url_for("inbound_routes.index"))
-    announce_saved(f"The route of {route.port} is deleted.")
-    return redirect(url_for("inbound_routes.index"))
+    return delete_or_explain(
+        lambda: sync.delete_route(get_db(), route_id), f"The route of {route.port}",
+        "inbound_routes.index", f"The route of {route.port} is deleted.",
+    )

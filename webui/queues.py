@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from firmware.ivr.prompts import PromptLibrary
 from firmware.store import sync
-from firmware.store.models import ConfigError, NotFoundError, Queue, Strategy
+from firmware.store.models import ConfigError, Queue, Strategy
 from webui.auth import login_required
-from webui.daemon_link import announce_saved
+from webui.config_forms import delete_or_explain, save_or_show
 from webui.db import get_db
 from webui.prompts import upload_dir
 
@@ -177,12 +177,11 @@ def create() -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(None, _values(None), {})
     values = _form_data()
-    try:
-        queue = sync.save_queue(get_db(), values)
-    except ConfigError as exc:
-        return _render_form(None, values, {_field_of(exc): exc.message})
-    announce_saved(f"Queue {queue.name} added.")
-    return redirect(url_for("queues.index"))
+    return save_or_show(
+        lambda: sync.save_queue(get_db(), values),
+        lambda errors: _render_form(None, values, errors),
+        lambda queue: f"Queue {queue.name} added.", "queues.index", _field_of,
+    )
 
 
 @bp.route("/<int:queue_id>/edit", methods=["GET", "POST"])
@@ -195,14 +194,11 @@ def edit(queue_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _render_form(queue, _values(queue), {})
     values = _form_data()
-    try:
-        saved = sync.save_queue(get_db(), values, queue_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        return _render_form(queue, values, {_field_of(exc): exc.message})
-    announce_saved(f"Queue {saved.name} saved.")
-    return redirect(url_for("queues.index"))
+    return save_or_show(
+        lambda: sync.save_queue(get_db(), values, queue_id),
+        lambda errors: _render_form(queue, values, errors),
+        lambda saved: f"Queue {saved.name} saved.", "queues.index", _field_of,
+    )
 
 
 @bp.route("/<int:queue_id>/delete", methods=["POST"])
@@ -212,12 +208,6 @@ def delete(queue_id: int) -> ResponseReturnValue:
     queue = sync.get_queue(get_db(), queue_id)
     if queue is None:
         abort(404)
-    try:
-        sync.delete_queue(get_db(), queue_id)
-    except NotFoundError:
-        abort(404)
-    except ConfigError as exc:
-        flash(f"Queue {queue.name} was not deleted: {exc.message}.", "error")
-        return redirect(url_for("queues.index"))
-    announce_saved(f"Queue {queue.name} deleted.")
-    return redirect(url_for("queues.index"))
+    return delete_or_explain(
+        lambda: sync.delete_queue(get_db(), queue_id), f"Queue {queue.name}", "queues.index"
+    )
