@@ -65,6 +65,7 @@ from firmware.signaling.loopstart.events import (
     SendDigits,
     SetHook,
 )
+from firmware.signaling.loopstart.machine import TableMachine
 from firmware.signaling.loopstart.timers import TimerSet
 
 log = logging.getLogger(__name__)
@@ -253,7 +254,7 @@ _STATE_TIMERS: dict[FxoState, frozenset[_Timer]] = {
 _Handler = Callable[["FxoLine", float, object], list[Output]]
 
 
-class FxoLine:
+class FxoLine(TableMachine):
     """The loop-start machine of one FXO port.
 
     Feed it the line events from the HAL, caller ID, tone detection and "digits
@@ -263,6 +264,11 @@ class FxoLine:
     input also fires the timers already due, so a late timer call cannot reorder
     what happened.
     """
+
+    NAME = "FXO"
+    FROM_ABOVE = _FROM_ABOVE
+    STATE_TIMERS = _STATE_TIMERS
+    REFUSAL = "cannot {what} on an FXO line that is {state}"
 
     def __init__(self, config: FxoConfig | None = None) -> None:
         self.config = config or FxoConfig()
@@ -363,41 +369,6 @@ class FxoLine:
     def flash(self, now: float) -> list[Output]:
         """Flash the hook during a call: the exchange's transfer or hold signal."""
         return self._expire(now) + self._feed(_In.FLASH, now)
-
-    # --- time ------------------------------------------------------------------------------
-
-    def next_deadline(self) -> float | None:
-        """When :meth:`handle_timer` must next be called, or None if nothing is pending."""
-        return self._timers.next_deadline()
-
-    def handle_timer(self, now: float) -> list[Output]:
-        """Fire every timer due at ``now``; calling it early or twice does nothing."""
-        return self._expire(now)
-
-    # --- the machine ----------------------------------------------------------------------
-
-    def _expire(self, now: float) -> list[Output]:
-        out: list[Output] = []
-        while (due := self._timers.pop_due(now)) is not None:
-            timer, deadline = due
-            # A timer acts at its own deadline, so timers armed from it stay exact.
-            out += self._feed(timer.value, deadline)
-        return out
-
-    def _feed(self, what: _In, now: float, arg: object = None) -> list[Output]:
-        move = self._transitions.get((self._state, what))
-        if move is None:
-            if what in _FROM_ABOVE:
-                raise LocalProtocolError(
-                    f"cannot {what.value} on an FXO line that is {self._state.value}"
-                )
-            log.debug("FXO %s: %s ignored", self._state.value, what.value)
-            return []
-        target, handler = move
-        if target is not self._state:
-            self._timers.keep_only(_STATE_TIMERS[target])
-            self._state = target
-        return handler(self, now, arg)
 
     def _cid(self, on: bool) -> list[Output]:
         if self._cid_on == on:

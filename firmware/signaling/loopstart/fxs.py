@@ -56,6 +56,7 @@ from firmware.signaling.loopstart.events import (
     StopTone,
     ToneName,
 )
+from firmware.signaling.loopstart.machine import TableMachine
 from firmware.signaling.loopstart.timers import TimerSet
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ _STATE_TIMERS: dict[FxsState, frozenset[_Timer]] = {
 _Handler = Callable[["FxsLine", float, object], list[Output]]
 
 
-class FxsLine:
+class FxsLine(TableMachine):
     """The loop-start machine of one FXS port.
 
     Feed it the phone's raw hook edges and detected digits, and the calls layer's
@@ -187,6 +188,11 @@ class FxsLine:
     and call :meth:`handle_timer` when it has passed; every input also fires the
     timers already due, so a late timer call cannot reorder what happened.
     """
+
+    NAME = "FXS"
+    FROM_ABOVE = _FROM_ABOVE
+    STATE_TIMERS = _STATE_TIMERS
+    REFUSAL = "cannot {what} an FXS line that is {state}"
 
     def __init__(
         self,
@@ -203,6 +209,7 @@ class FxsLine:
         self._tone: ToneName | None = None
         self._recalled = False  # collecting a transfer number with a call on hold
         self._pending_ring: tuple[float, ...] | None = None  # rings once caller ID is out
+        self._transitions = self._TRANSITIONS
         self._caller: CallerInfo | None = None
         self._cid_playing = False
 
@@ -302,41 +309,6 @@ class FxsLine:
     def release(self, now: float) -> list[Output]:
         """The far end is gone: stop ringing, or give busy tone to a lifted phone."""
         return self._expire(now) + self._feed(_In.RELEASE, now)
-
-    # --- time ------------------------------------------------------------------------------
-
-    def next_deadline(self) -> float | None:
-        """When :meth:`handle_timer` must next be called, or None if nothing is pending."""
-        return self._timers.next_deadline()
-
-    def handle_timer(self, now: float) -> list[Output]:
-        """Fire every timer due at ``now``; calling it early or twice does nothing."""
-        return self._expire(now)
-
-    # --- the machine ----------------------------------------------------------------------
-
-    def _expire(self, now: float) -> list[Output]:
-        out: list[Output] = []
-        while (due := self._timers.pop_due(now)) is not None:
-            timer, deadline = due
-            # A timer acts at its own deadline, so timers armed from it stay exact.
-            out += self._feed(timer.value, deadline)
-        return out
-
-    def _feed(self, what: _In, now: float, arg: object = None) -> list[Output]:
-        move = self._TRANSITIONS.get((self._state, what))
-        if move is None:
-            if what in _FROM_ABOVE:
-                raise LocalProtocolError(
-                    f"cannot {what.value} an FXS line that is {self._state.value}"
-                )
-            log.debug("FXS %s: %s ignored", self._state.value, what.value)
-            return []
-        target, handler = move
-        if target is not self._state:
-            self._timers.keep_only(_STATE_TIMERS[target])
-            self._state = target
-        return handler(self, now, arg)
 
     def _play(self, name: ToneName) -> list[Output]:
         self._tone = name
